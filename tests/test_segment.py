@@ -1,0 +1,128 @@
+"""Segmentation and the lossless skeleton, on golden cases and samples."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from workflow import Segment, load_article, parse_article
+
+from .conftest import GOLDEN, ROOT, check_golden
+
+CASES = sorted((GOLDEN / "segment").glob("*.md"))
+SAMPLES = sorted((ROOT / "articles").glob("*.md"))
+
+
+def pseudo(segment: Segment) -> str:
+    """A fake translation that keeps markup, like Sphinx's test locale."""
+    return "Ж" + segment.msgid
+
+
+def describe(segments: tuple[Segment, ...]) -> str:
+    rows = [
+        {
+            "line": s.line,
+            "kind": s.kind,
+            "msgctxt": s.msgctxt,
+            "comment": s.comment,
+            "msgid": s.msgid,
+        }
+        for s in segments
+    ]
+    return json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
+
+
+@pytest.mark.parametrize("path", CASES + SAMPLES, ids=lambda p: p.stem)
+def test_identity_lookups_reproduce_the_file_byte_for_byte(path: Path) -> None:
+    article = load_article(path)
+    assert article.assemble(lambda s: None) == article.text
+    assert article.assemble(lambda s: s.msgid) == article.text
+    assert article.text.encode("utf-8") == path.read_bytes()
+
+
+@pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
+def test_segments_match_golden(path: Path) -> None:
+    check_golden(path.with_suffix(".segments.json"), describe(load_article(path).segments))
+
+
+@pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
+def test_pseudo_translation_matches_golden(path: Path) -> None:
+    article = load_article(path)
+    out = article.assemble(pseudo)
+    check_golden(path.with_suffix(".pseudo.md.txt"), out)
+
+
+@pytest.mark.parametrize("path", CASES + SAMPLES, ids=lambda p: p.stem)
+def test_translation_keeps_structure(path: Path) -> None:
+    """Translated output is Markdown of the same shape: same kinds, same segments."""
+    source = load_article(path, mode="block")
+    translated = parse_article(source.assemble(pseudo), path=str(path), mode="block")
+    assert [s.kind for s in translated.segments] == [s.kind for s in source.segments]
+    assert [s.msgid for s in translated.segments] == ["Ж" + s.msgid for s in source.segments]
+    assert [s.msgctxt for s in translated.segments] == [s.msgctxt for s in source.segments]
+
+
+def test_translated_front_matter_is_valid_yaml() -> None:
+    article = load_article(GOLDEN / "segment" / "front-matter-styles.md")
+    tricky = {
+        "title": 'Мінск і Масква: "новы" падатковы кодэкс',
+        "lead": "Lead: with a colon # and a hash",
+        "section": "It's 'quoted'",
+    }
+    out = article.assemble(lambda s: tricky.get(s.msgctxt or ""))
+    front = yaml.safe_load(out.split("---\n")[1])
+    assert front["title"] == tricky["title"]
+    assert front["lead"] == tricky["lead"]
+    assert front["section"] == tricky["section"]
+    assert front["custom_field"] == "kept as it is"
+    assert "# The editors keep this comment." in out
+    # Untouched keys keep their exact source lines.
+    assert 'authors: [Anna Kavalenka, "Ihar Sidarenka"]\n' in out
+
+
+def test_sentences_are_joined_with_single_spaces_and_prefixes_kept() -> None:
+    text = "---\ntitle: T\ndate: 2024-01-01\n---\n\n> One. Two\n> three.\n\n- Four.  Five.\n"
+    article = parse_article(text)
+    assert [s.msgid for s in article.segments] == ["T", "One.", "Two three.", "Four.", "Five."]
+    out = article.assemble(lambda s: s.msgid.upper())
+    assert out.endswith("---\n\n> ONE. TWO THREE.\n\n- FOUR. FIVE.\n")
+
+
+def test_soft_breaks_become_spaces_and_reflow_keeps_msgids() -> None:
+    wrapped = "---\ntitle: T\ndate: 2024-01-01\n---\n\nA long\nsentence wrapped\n  here.\n"
+    flat = "---\ntitle: T\ndate: 2024-01-01\n---\n\nA long sentence wrapped here.\n"
+    assert [s.msgid for s in parse_article(wrapped).segments] == [
+        s.msgid for s in parse_article(flat).segments
+    ]
+
+
+def test_block_mode_keeps_blocks_whole() -> None:
+    text = "---\ntitle: T\ndate: 2024-01-01\n---\n\nOne. Two. Three.\n"
+    assert [s.msgid for s in parse_article(text, mode="block").segments][1:] == ["One. Two. Three."]
+    assert [s.msgid for s in parse_article(text).segments][1:] == ["One.", "Two.", "Three."]
+
+
+def test_inline_spans_are_never_split() -> None:
+    text = (
+        "---\ntitle: T\ndate: 2024-01-01\n---\n\n"
+        "Start **bold. Still bold** end. A [link. Text](https://example.org/x. y) end. "
+        "Code `a. B` end. HTML <span>x. Y</span> end.\n"
+    )
+    msgids = [s.msgid for s in parse_article(text).segments][1:]
+    assert msgids == [
+        "Start **bold. Still bold** end.",
+        "A [link. Text](https://example.org/x. y) end.",
+        "Code `a. B` end.",
+        "HTML <span>x. Y</span> end.",
+    ]
+
+
+def test_lines_point_into_the_file() -> None:
+    article = load_article(GOLDEN / "segment" / "sentences.md")
+    lines = article.text.split("\n")
+    for segment in article.segments[1:]:
+        first_word = segment.msgid.split()[0].lstrip("*[`")
+        assert first_word in lines[segment.line - 1], segment

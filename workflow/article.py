@@ -1,0 +1,386 @@
+"""Articles: one English Markdown file with YAML front matter.
+
+The file is kept as text; nothing is regenerated from parsed values.  The
+front matter is parsed with PyYAML's composer so every key and value keeps
+its position: errors point at the line of the offending key, and translated
+values replace exactly the source span of the original scalar, in the same
+quoting style where that stays valid YAML.  See `segment` for the body.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .errors import ArticleError
+from .segment import SEGMENT_MODES, Segment, Slot, SpanSlot, segment_body, split_lines
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+#: Front-matter fields that are translated, in catalog order.
+TRANSLATABLE_FIELDS = ("title", "lead", "section")
+_DELIMITER = re.compile(r"^---[ \t]*$")
+_CLOSERS = ("---", "...")
+
+Lookup = Callable[[Segment], str | None]
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text, so a bad one is our error, not a crash."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    title: str
+    date: dt.date
+    lead: str | None = None
+    section: str | None = None
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+    authors: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    #: Every key as YAML read it, including ones the tool does not know.
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Article:
+    slug: str
+    path: str
+    text: str
+    front_matter: FrontMatter
+    #: The Markdown body, after the closing front-matter line.
+    body: str
+    #: 1-based file line where the body starts.
+    body_line: int
+    segments: tuple[Segment, ...]
+    skeleton: tuple[Slot, ...]
+
+    @property
+    def title(self) -> str:
+        return self.front_matter.title
+
+    @property
+    def date(self) -> dt.date:
+        return self.front_matter.date
+
+    def assemble(self, lookup: Lookup) -> str:
+        """The article with each segment replaced by ``lookup(segment)``.
+
+        ``None`` (or the msgid itself) keeps the source text; a slot whose
+        segments are all kept writes its original bytes.
+        """
+        out: list[str] = []
+        pos = 0
+        for slot in self.skeleton:
+            out.append(self.text[pos : slot.start])
+            indices = slot.segments
+            found = [lookup(self.segments[i]) for i in indices]
+            if all(
+                t is None or t == self.segments[i].msgid
+                for t, i in zip(found, indices, strict=True)
+            ):
+                out.append(self.text[slot.start : slot.end])
+            else:
+                texts = [
+                    t if t is not None else self.segments[i].msgid
+                    for t, i in zip(found, indices, strict=True)
+                ]
+                out.append(slot.render(texts))
+            pos = slot.end
+        out.append(self.text[pos:])
+        return "".join(out)
+
+
+def slug_for(path: str | Path) -> str:
+    return Path(path).name.removesuffix(".md")
+
+
+def load_article(path: str | Path, mode: str = "sentence") -> Article:
+    """Read and parse ``articles/<slug>.md``; errors name the file and line."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise ArticleError(f"cannot read the file: {exc.strerror}", path=p) from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ArticleError(
+            f"not UTF-8: byte 0x{data[exc.start]:02x} cannot be decoded",
+            path=p,
+            line=line,
+            hint="save the file as UTF-8",
+        ) from exc
+    return parse_article(text, path=str(p), mode=mode)
+
+
+def parse_article(text: str, path: str = "<string>", mode: str = "sentence") -> Article:
+    """Parse an article's text; ``path`` names it in errors and gives the slug."""
+    if mode not in SEGMENT_MODES:
+        raise ArticleError(f"unknown segment mode {mode!r}", hint="use 'sentence' or 'block'")
+    slug = slug_for(path)
+    if path != "<string>" and not SLUG_RE.match(slug):
+        raise ArticleError(
+            f"file name {slug!r} is not a valid slug",
+            path=path,
+            line=1,
+            hint="rename it to lowercase letters, digits and single hyphens, e.g. 'week-21-review.md'",
+        )
+    nul = text.find("\0")
+    if nul >= 0:
+        raise ArticleError("contains a NUL character", path=path, line=text.count("\n", 0, nul) + 1)
+    lines = split_lines(text)
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    first = lines[0][len(bom) :] if lines else ""
+    if not lines or not _DELIMITER.match(first.rstrip("\r\n")):
+        raise ArticleError(
+            "missing front matter",
+            path=path,
+            line=1,
+            hint="start the file with a line '---', the YAML fields (title, date, ...), and '---'",
+        )
+    close = None
+    for i in range(1, len(lines)):
+        if lines[i].rstrip("\r\n").rstrip(" \t") in _CLOSERS:
+            close = i
+            break
+    if close is None:
+        raise ArticleError(
+            "unterminated front matter: no closing '---' line",
+            path=path,
+            line=1,
+            hint="end the front matter with a line containing only '---'",
+        )
+    fm_start = len(lines[0])
+    fm_text = "".join(lines[1:close])
+    body_offset = fm_start + len(fm_text) + len(lines[close])
+    body = text[body_offset:]
+    body_line = close + 2
+    front, fm_slots, fm_segments = _parse_front_matter(fm_text, fm_start, path)
+    if not body.strip():
+        raise ArticleError(
+            "empty body: the article has front matter but no text",
+            path=path,
+            line=close + 1,
+            hint="write the article below the closing '---'",
+        )
+    body_segments, body_slots = segment_body(body, body_line, body_offset, mode)
+    offset = len(fm_segments)
+    shifted = [_shift(s, offset) for s in body_slots]
+    return Article(
+        slug=slug,
+        path=path,
+        text=text,
+        front_matter=front,
+        body=body,
+        body_line=body_line,
+        segments=tuple(fm_segments + body_segments),
+        skeleton=tuple(fm_slots + shifted),
+    )
+
+
+def _shift(slot: Slot, by: int) -> Slot:
+    from .segment import BlockSlot, LineGroup
+
+    if isinstance(slot, SpanSlot):
+        return SpanSlot(slot.start, slot.end, slot.segment + by, slot.encode)
+    groups = tuple(
+        LineGroup(g.prefix, tuple(s + by for s in g.segments), g.after) for g in slot.groups
+    )
+    return BlockSlot(slot.start, slot.end, groups)
+
+
+def _parse_front_matter(
+    fm_text: str, base: int, path: str
+) -> tuple[FrontMatter, list[Slot], list[Segment]]:
+    """Values, slots and segments of the front matter (line 2 onwards in the file)."""
+    try:
+        node = yaml.compose(fm_text, Loader=_Loader)
+        data = yaml.load(fm_text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ArticleError(
+            f"invalid YAML in front matter: {problem}",
+            path=path,
+            line=line,
+            hint="check quoting: a value containing ': ' or starting with a quote must be quoted",
+        ) from exc
+    if not isinstance(node, yaml.MappingNode) or not isinstance(data, dict):
+        raise ArticleError(
+            "front matter must be a YAML mapping of fields",
+            path=path,
+            line=2,
+            hint="write 'title: ...' and 'date: YYYY-MM-DD' lines",
+        )
+    key_lines: dict[str, int] = {}
+    value_nodes: dict[str, yaml.Node] = {}
+    for key_node, value_node in node.value:
+        key = str(key_node.value)
+        key_lines[key] = key_node.start_mark.line + 2
+        value_nodes[key] = value_node
+
+    def fail(key: str, message: str, hint: str | None = None) -> ArticleError:
+        return ArticleError(message, path=path, line=key_lines.get(key, 2), hint=hint)
+
+    for required in ("title", "date"):
+        if required not in data or data[required] in (None, ""):
+            raise ArticleError(
+                f"missing required field '{required}' in front matter",
+                path=path,
+                line=2,
+                hint=f"add a line '{required}: ...'",
+            )
+    texts: dict[str, str | None] = {}
+    for name in TRANSLATABLE_FIELDS:
+        value = data.get(name)
+        if value is None:
+            texts[name] = None
+        elif isinstance(value, str):
+            texts[name] = value
+        else:
+            raise fail(
+                name, f"'{name}' must be text, not {type(value).__name__}", "quote the value"
+            )
+    title = texts["title"]
+    assert title is not None
+    date = _as_date(data["date"], lambda msg: fail("date", msg, "write the date as YYYY-MM-DD"))
+    period_start = period_end = None
+    if data.get("period") is not None:
+        period = data["period"]
+        if not isinstance(period, dict) or "start" not in period or "end" not in period:
+            raise fail(
+                "period",
+                "'period' must have 'start' and 'end' dates",
+                "write 'period:' then indented 'start: YYYY-MM-DD' and 'end: YYYY-MM-DD'",
+            )
+        period_start = _as_date(
+            period["start"], lambda m: fail("period", f"period start: {m}", "use YYYY-MM-DD")
+        )
+        period_end = _as_date(
+            period["end"], lambda m: fail("period", f"period end: {m}", "use YYYY-MM-DD")
+        )
+        if period_end < period_start:
+            raise fail("period", "period ends before it starts", "swap 'start' and 'end'")
+    authors = _as_strings(
+        data.get("authors"),
+        lambda m: fail("authors", f"'authors' {m}", "write [Name One, Name Two]"),
+    )
+    tags = _as_strings(
+        data.get("tags"), lambda m: fail("tags", f"'tags' {m}", "write [tag-one, tag-two]")
+    )
+    front = FrontMatter(
+        title=title.strip(),
+        date=date,
+        lead=texts["lead"].strip() if texts["lead"] else None,
+        section=texts["section"].strip() if texts["section"] else None,
+        period_start=period_start,
+        period_end=period_end,
+        authors=authors,
+        tags=tags,
+        extra=dict(data),
+    )
+    slots: list[Slot] = []
+    segments: list[Segment] = []
+    for name in TRANSLATABLE_FIELDS:
+        text = texts[name]
+        value_node = value_nodes.get(name)
+        if not text or not text.strip() or not isinstance(value_node, yaml.ScalarNode):
+            continue
+        start, end = value_node.start_mark.index, value_node.end_mark.index
+        raw = fm_text[start:end]
+        segments.append(
+            Segment(
+                msgid=text.strip(),
+                msgctxt=name,
+                kind=name,
+                line=value_node.start_mark.line + 2,
+                comment=f"front matter: {name}",
+            )
+        )
+        encoder = _yaml_encoder(value_node.style, raw)
+        slots.append(SpanSlot(base + start, base + end, len(segments) - 1, encoder))
+    return front, slots, segments
+
+
+def _as_date(value: object, fail: Callable[[str], ArticleError]) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if len(text) == 10:
+                return dt.date.fromisoformat(text)
+            return dt.datetime.fromisoformat(text).date()
+        except ValueError:
+            pass
+    raise fail(f"{value!r} is not an ISO date")
+
+
+def _as_strings(value: object, fail: Callable[[str], ArticleError]) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        return tuple(str(v) for v in value)
+    raise fail("must be a list of names")
+
+
+def _yaml_encoder(style: str | None, raw: str) -> Callable[[str], str]:
+    """Write a translated value as a YAML scalar, in the source's style where valid."""
+    trailing = raw[len(raw.rstrip()) :] if style in ("|", ">") else ""
+
+    def encode(text: str) -> str:
+        text = text.strip()
+        if style == "'" and "\n" not in text:
+            return "'" + text.replace("'", "''") + "'"
+        if style in (None, "") and _plain_ok(text):
+            return text
+        return _double_quoted(text) + trailing
+
+    return encode
+
+
+def _plain_ok(text: str) -> bool:
+    if not text or "\n" in text or text != text.strip():
+        return False
+    try:
+        return bool(yaml.safe_load(f"k: {text}\n") == {"k": text})
+    except yaml.YAMLError:
+        return False
+
+
+def _double_quoted(text: str) -> str:
+    # JSON strings are YAML double-quoted scalars; keep letters readable.
+    return json.dumps(text, ensure_ascii=False)
+
+
+def parse_many(
+    paths: Sequence[Path], mode: str = "sentence"
+) -> tuple[list[Article], list[ArticleError]]:
+    """Load every article; one bad file never stops the others."""
+    articles: list[Article] = []
+    errors: list[ArticleError] = []
+    for p in paths:
+        try:
+            articles.append(load_article(p, mode))
+        except ArticleError as exc:
+            errors.append(exc)
+    return articles, errors

@@ -1,0 +1,129 @@
+"""Settings: `[tool.edition]` in the content root's pyproject.toml.
+
+Every setting is declared once below with its default and type, so a root
+with no configuration works (source `en`, targets `be` and `ru`).  Unknown
+keys are errors with a suggestion, because a misspelt setting silently doing
+nothing is worse than a refusal.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+from .segment import SEGMENT_MODES
+
+_LOCALE_RE = re.compile(r"^[a-z]{2,3}(?:_[A-Z]{2})?$")
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path
+    #: The canonical language of `articles/`.
+    source: str = "en"
+    #: Target locales; one catalog per article per locale.
+    locales: tuple[str, ...] = ("be", "ru")
+    #: "sentence": blocks are split into sentences; "block": kept whole.
+    segment: str = "sentence"
+    #: Project-Id-Version in catalog headers.
+    project: str = "edition"
+    #: Language-Team, and Last-Translator of a catalog nobody has saved yet.
+    team: str = "Newsroom translators <translators@example.org>"
+    #: Report-Msgid-Bugs-To in catalog headers.
+    bugs_to: str = ""
+    #: Extra settings of later stages, kept verbatim for them to read.
+    sections: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def articles_dir(self) -> Path:
+        return self.root / "articles"
+
+    @property
+    def locales_dir(self) -> Path:
+        return self.root / "locales"
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / ".edition"
+
+    def article_paths(self) -> list[Path]:
+        if not self.articles_dir.is_dir():
+            return []
+        return sorted(p for p in self.articles_dir.glob("*.md") if p.is_file())
+
+    def pot_path(self, slug: str) -> Path:
+        return self.locales_dir / f"{slug}.pot"
+
+    def po_path(self, locale: str, slug: str) -> Path:
+        return self.locales_dir / locale / f"{slug}.po"
+
+
+_SCALARS = {"source": str, "segment": str, "project": str, "team": str, "bugs_to": str}
+_TABLES = ("routes", "checks", "site", "draft", "memory", "engines", "status")
+
+
+def load_settings(root: str | Path = ".") -> Settings:
+    """Settings of the content root; defaults where pyproject.toml says nothing."""
+    root_path = Path(root).resolve()
+    if not root_path.is_dir():
+        raise ConfigError("the content root is not a directory", path=root_path)
+    path = root_path / "pyproject.toml"
+    table: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            line = _toml_error_line(str(exc))
+            raise ConfigError(f"cannot parse: {exc}", path=path, line=line) from exc
+        table = data.get("tool", {}).get("edition", {})
+        if not isinstance(table, dict):
+            raise ConfigError("[tool.edition] must be a table", path=path)
+    known = {f.name for f in fields(Settings)} - {"root", "sections"}
+    values: dict[str, Any] = {}
+    sections: dict[str, Any] = {}
+    for key, value in table.items():
+        if key in _TABLES:
+            if not isinstance(value, dict):
+                raise ConfigError(f"[tool.edition.{key}] must be a table", path=path)
+            sections[key] = value
+            continue
+        if key not in known:
+            guess = difflib.get_close_matches(key, [*known, *_TABLES], n=1)
+            hint = f"did you mean '{guess[0]}'?" if guess else "known: " + ", ".join(sorted(known))
+            raise ConfigError(f"unknown setting '{key}' in [tool.edition]", path=path, hint=hint)
+        if key == "locales":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError("'locales' must be a list of locale codes", path=path)
+            bad = [v for v in value if not _LOCALE_RE.match(v)]
+            if bad:
+                raise ConfigError(
+                    f"'locales' has invalid codes: {', '.join(bad)}",
+                    path=path,
+                    hint="use gettext codes such as 'be', 'ru' or 'pt_BR'",
+                )
+            values[key] = tuple(dict.fromkeys(value))
+            continue
+        expected = _SCALARS[key]
+        if not isinstance(value, expected):
+            raise ConfigError(f"'{key}' must be a {expected.__name__}", path=path)
+        values[key] = value
+    settings = Settings(root=root_path, sections=sections, **values)
+    if settings.segment not in SEGMENT_MODES:
+        raise ConfigError(
+            f"'segment' is {settings.segment!r}",
+            path=path,
+            hint="use 'sentence' or 'block'",
+        )
+    if settings.source in settings.locales:
+        raise ConfigError("the source language cannot also be a target locale", path=path)
+    return settings
+
+
+def _toml_error_line(message: str) -> int | None:
+    match = re.search(r"line (\d+)", message)
+    return int(match.group(1)) if match else None

@@ -1,0 +1,576 @@
+"""Cut an article body into translatable segments and a lossless skeleton.
+
+Rules (the contract translators and the catalogs rely on):
+
+* The body is CommonMark plus GFM tables, parsed by markdown-it-py.  Block
+  tokens carry source line ranges; everything is cut from the source by those
+  ranges, never regenerated from the parse tree.
+* Translatable: headings, paragraphs, list items (nested too), block quotes,
+  table cells, the alt text and title of a standalone image, and the titles of
+  link reference definitions.  Code blocks, raw HTML blocks, thematic breaks,
+  URLs and everything else stay in the skeleton as they are.  Inline code,
+  links and HTML inside a sentence stay in that sentence's msgid, so the
+  translator can move them; the checks make sure they come back intact.
+* A block's soft line breaks become single spaces in the msgid, so reflowing
+  the English does not invalidate translations.  A hard break (two trailing
+  spaces or a backslash) always ends a segment and is kept in the skeleton.
+* In ``sentence`` mode a block is split into sentences with sentencex; a
+  boundary that would cut an inline span (emphasis, link, code, HTML) is
+  dropped, which is detected by rendering both halves and comparing them with
+  the rendering of the whole.
+* The skeleton is a list of slots, each owning a span of the source.  A slot
+  whose segments all come back untranslated (``None``) or equal to their
+  msgid writes its original bytes, which is what makes assembly with the
+  identity lookup byte-for-byte lossless.  Otherwise the block is rebuilt on
+  one line per hard-break group: the first source line's prefix (list
+  marker, quote markers, indentation), the translated sentences joined by
+  single spaces, then the source's own line ending.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from sentencex import segment as _sentencex_segment
+
+SEGMENT_MODES = ("sentence", "block")
+
+_LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+#: Characters that can open an inline span a sentence boundary could cut.
+_SPAN_CHARS = frozenset("*_`[<!~")
+_HARD_BREAK_SPACES = re.compile(r"[ ]{2,}$")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One translatable unit: one catalog entry's msgid at one place."""
+
+    msgid: str
+    msgctxt: str | None
+    kind: str
+    #: 1-based line in the article file where the segment starts.
+    line: int
+    #: What and where, for the catalog's ``#.`` comment.
+    comment: str
+
+
+@dataclass(frozen=True)
+class SpanSlot:
+    """A span of the source replaced by one segment's text, encoded."""
+
+    start: int
+    end: int
+    segment: int
+    encode: Callable[[str], str] | None = None
+
+    @property
+    def segments(self) -> Sequence[int]:
+        return (self.segment,)
+
+    def render(self, texts: Sequence[str]) -> str:
+        (text,) = texts
+        return self.encode(text) if self.encode else text
+
+
+@dataclass(frozen=True)
+class LineGroup:
+    """Source lines joined by soft breaks; written back as one line."""
+
+    prefix: str
+    segments: tuple[int, ...]
+    #: What follows the text: a hard-break marker or trailing text, and the
+    #: line ending.
+    after: str
+
+
+@dataclass(frozen=True)
+class BlockSlot:
+    """A block's text lines, rebuilt from its (translated) sentences."""
+
+    start: int
+    end: int
+    groups: tuple[LineGroup, ...]
+
+    @property
+    def segments(self) -> Sequence[int]:
+        return tuple(i for group in self.groups for i in group.segments)
+
+    def render(self, texts: Sequence[str]) -> str:
+        out: list[str] = []
+        it = iter(texts)
+        for group in self.groups:
+            parts = [next(it) for _ in group.segments]
+            out.append(group.prefix + " ".join(p.strip() for p in parts) + group.after)
+        return "".join(out)
+
+
+Slot = SpanSlot | BlockSlot
+
+
+@lru_cache(maxsize=1)
+def markdown_parser() -> MarkdownIt:
+    """The one Markdown dialect of the project: CommonMark with GFM tables."""
+    return MarkdownIt("commonmark", {"html": True}).enable("table")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their endings, split exactly as CommonMark does (LF, CR, CRLF)."""
+    return _LINE_RE.findall(text)
+
+
+def _strip_eol(line: str) -> tuple[str, str]:
+    if line.endswith("\r\n"):
+        return line[:-2], "\r\n"
+    if line.endswith(("\n", "\r")):
+        return line[:-1], line[-1]
+    return line, ""
+
+
+class _Builder:
+    """Collects segments and slots while walking one body."""
+
+    def __init__(self, body: str, first_line: int, offset: int, mode: str) -> None:
+        self.lines = split_lines(body)
+        self.first_line = first_line
+        self.starts: list[int] = []
+        pos = offset
+        for line in self.lines:
+            self.starts.append(pos)
+            pos += len(line)
+        self.end = pos
+        self.mode = mode
+        self.segments: list[Segment] = []
+        self.slots: list[Slot] = []
+        self.env: dict[str, Any] = {}
+
+    # -- helpers -------------------------------------------------------
+    def file_line(self, body_line: int) -> int:
+        return self.first_line + body_line
+
+    def line_start(self, body_line: int) -> int:
+        return self.starts[body_line] if body_line < len(self.starts) else self.end
+
+    def add_segment(self, msgid: str, kind: str, body_line: int, comment: str) -> int:
+        self.segments.append(Segment(msgid, None, kind, self.file_line(body_line), comment))
+        return len(self.segments) - 1
+
+    # -- sentences -----------------------------------------------------
+    def sentences(self, text: str) -> list[tuple[int, str]]:
+        """(offset, sentence) pairs of a normalized block text."""
+        if self.mode == "block":
+            return [(0, text)]
+        parts = list(_sentencex_segment("en", text))
+        if len(parts) <= 1:
+            return [(0, text)]
+        bounds: list[int] = []
+        pos = 0
+        for part in parts[:-1]:
+            pos += len(part)
+            bounds.append(pos)
+        bounds = [_shift_past_closers(text, b) for b in bounds if not _after_abbreviation(text, b)]
+        if _SPAN_CHARS.intersection(text):
+            bounds = [b for b in bounds if self._clean_boundary(text, b)]
+        out: list[tuple[int, str]] = []
+        prev = 0
+        for b in [*bounds, len(text)]:
+            piece = text[prev:b]
+            lead = len(piece) - len(piece.lstrip())
+            if piece.strip():
+                out.append((prev + lead, piece.strip()))
+            prev = b
+        return out
+
+    def _clean_boundary(self, text: str, bound: int) -> bool:
+        md = markdown_parser()
+        left, right = text[:bound], text[bound:]
+        sep_left = left.rstrip()
+        sep = left[len(sep_left) :]
+        if not sep:
+            return False
+        if "<" in sep_left and _open_html(sep_left):
+            return False
+        whole = md.renderInline(text, dict(self.env))
+        halves = (
+            md.renderInline(sep_left, dict(self.env)) + sep + md.renderInline(right, dict(self.env))
+        )
+        return bool(whole == halves)
+
+    # -- blocks --------------------------------------------------------
+    def text_block(
+        self, first: int, content: str, kind: str, label: str, atx: bool = False
+    ) -> None:
+        """Map an inline token's content back onto its source lines."""
+        pieces = content.split("\n")
+        positions: list[tuple[int, int]] = []  # (start, end) of each piece in its raw line
+        for i, piece in enumerate(pieces):
+            if first + i >= len(self.lines):
+                return
+            raw, _eol = _strip_eol(self.lines[first + i])
+            found = _locate(raw, piece, atx and i == 0)
+            if found is None:
+                # markdown-it rewrote the line (tabs expanded, NUL replaced):
+                # keep the block as it is rather than guess.
+                return
+            positions.append((found, found + len(piece)))
+
+        # Lines ending in a hard break close a group.
+        breaks: list[int] = []
+        for i, piece in enumerate(pieces[:-1]):
+            if _HARD_BREAK_SPACES.search(piece) or _odd_backslash(piece):
+                breaks.append(i)
+        group_ranges: list[tuple[int, int]] = []
+        start = 0
+        for b in breaks:
+            group_ranges.append((start, b))
+            start = b + 1
+        group_ranges.append((start, len(pieces) - 1))
+
+        groups: list[LineGroup] = []
+        multi = len(group_ranges) > 1
+        for gnum, (g0, g1) in enumerate(group_ranges, start=1):
+            texts: list[str] = []
+            line_at: list[tuple[int, int]] = []  # (offset in group text, body line)
+            end_in_raw = positions[g1][1]
+            for i in range(g0, g1 + 1):
+                piece = pieces[i]
+                if i == g1 and i != len(pieces) - 1:
+                    stripped = piece.rstrip(" ")
+                    if stripped.endswith("\\") and _odd_backslash(stripped):
+                        stripped = stripped[:-1]
+                    end_in_raw = positions[i][0] + len(stripped)
+                    piece = stripped
+                piece = piece.strip(" \t")
+                if not piece:
+                    continue
+                offset = sum(len(t) + 1 for t in texts)
+                texts.append(piece)
+                line_at.append((offset, first + i))
+            group_text = " ".join(texts)
+            raw0, _ = _strip_eol(self.lines[first + g0])
+            rawn, eoln = _strip_eol(self.lines[first + g1])
+            prefix = raw0[: positions[g0][0]]
+            after = rawn[end_in_raw:] + eoln
+            seg_ids: list[int] = []
+            if group_text:
+                sents = self.sentences(group_text)
+                offs = [o for o, _ in line_at]
+                for snum, (off, sent) in enumerate(sents, start=1):
+                    body_line = line_at[max(0, bisect_right(offs, off) - 1)][1]
+                    where = label
+                    if multi:
+                        where += f", line {gnum}"
+                    if len(sents) > 1:
+                        where += f", sentence {snum}"
+                    seg_ids.append(self.add_segment(sent, kind, body_line, where))
+            groups.append(LineGroup(prefix, tuple(seg_ids), after))
+        last = first + len(pieces) - 1
+        self.slots.append(
+            BlockSlot(self.line_start(first), self.line_start(last + 1), tuple(groups))
+        )
+
+    def table_row(self, body_line: int, cells: list[str], label: str) -> None:
+        raw, _eol = _strip_eol(self.lines[body_line])
+        # markdown-it drops cells past the header's count and pads short rows
+        # with empty ones; anything else means the row cannot be mapped safely.
+        spans = _cell_spans(raw)[: len(cells)]
+        found = [_unescape_pipes(raw[a:b]) for a, b in spans]
+        if found != cells[: len(found)] or any(cells[len(found) :]):
+            return
+        base = self.line_start(body_line)
+        for col, (a, b) in enumerate(spans[: len(cells)], start=1):
+            text = raw[a:b]
+            if not text:
+                continue
+            seg = self.add_segment(text, "table_cell", body_line, f"{label}, column {col}")
+            self.slots.append(SpanSlot(base + a, base + b, seg))
+
+    def standalone_image(self, body_line: int, token: Token, label: str) -> bool:
+        """Alt text and title of an image that is a paragraph of its own."""
+        children = [c for c in (token.children or []) if not (c.type == "text" and not c.content)]
+        if len(children) != 1 or children[0].type != "image":
+            return False
+        if token.map is None or token.map[1] - token.map[0] != 1:
+            return False
+        raw, _eol = _strip_eol(self.lines[body_line])
+        match = _IMAGE_RE.search(raw)
+        if match is None:
+            return False
+        image = children[0]
+        title = image.attrGet("title")
+        if title and match.group("title") is None:
+            return False
+        base = self.line_start(body_line)
+        alt_start, alt_end = match.span("alt")
+        if raw[alt_start:alt_end].strip():
+            seg = self.add_segment(
+                raw[alt_start:alt_end], "image_alt", body_line, f"{label}, alt text"
+            )
+            self.slots.append(SpanSlot(base + alt_start, base + alt_end, seg))
+        if match.group("title"):
+            t_start, t_end = match.span("title")
+            seg = self.add_segment(raw[t_start:t_end], "link_title", body_line, f"{label}, title")
+            self.slots.append(SpanSlot(base + t_start, base + t_end, seg))
+        return True
+
+    def reference_titles(self, covered: set[int]) -> None:
+        references = self.env.get("references", {})
+        if not references:
+            return
+        for i, line in enumerate(self.lines):
+            if i in covered:
+                continue
+            raw, _eol = _strip_eol(line)
+            match = _REFDEF_RE.match(raw)
+            if not match:
+                continue
+            label = match.group("label")
+            title_span = match.span("title")
+            if title_span[0] < 0 or not match.group("title").strip():
+                continue
+            key = _normalize_label(label)
+            if key not in references or not references[key].get("title"):
+                continue
+            base = self.line_start(i)
+            seg = self.add_segment(
+                match.group("title"), "link_title", i, f"link reference [{label}], title"
+            )
+            self.slots.append(SpanSlot(base + title_span[0], base + title_span[1], seg))
+
+
+_IMAGE_RE = re.compile(
+    r"^\s*(?:>\s?)*\s*!\[(?P<alt>(?:[^\[\]\\]|\\.)*)\]\(\s*(?:<[^>\n]*>|[^\s()]+)"
+    r"(?:\s+(?:\"(?P<title>(?:[^\"\\]|\\.)*)\"|'(?P<title2>(?:[^'\\]|\\.)*)'))?\s*\)\s*$"
+)
+_REFDEF_RE = re.compile(
+    r"^ {0,3}\[(?P<label>(?:[^\[\]\\]|\\.)+)\]:[ \t]*(?:<[^>\n]*>|\S+)[ \t]+"
+    r"\"(?P<title>(?:[^\"\\]|\\.)*)\"[ \t]*$"
+)
+
+
+#: Abbreviations sentencex does not know, lowercased; a boundary right after
+#: one of them is not a sentence end.  Months and titles are common in news.
+ABBREVIATIONS = frozenset(
+    """
+    approx. appr. ca. cf. e.g. i.e. vs. viz. no. nos. fig. vol. pp. p. art. para.
+    mr. mrs. ms. dr. prof. st. gen. col. lt. maj. capt. sgt. gov. sen. rep. rev. hon.
+    pres. jr. sr. inc. ltd. co. corp. dept. est. min. max. govt. univ. assn.
+    jan. feb. mar. apr. jun. jul. aug. sep. sept. oct. nov. dec.
+    mon. tue. tues. wed. thu. thurs. fri. sat. sun.
+    """.split()
+)
+_INITIAL = re.compile(r"(?:^|\s)[A-Z]\.$")
+_CLOSERS = re.compile(r"[*_`)\]\"'”’»]+\s+")
+
+
+def _after_abbreviation(text: str, bound: int) -> bool:
+    left = text[:bound].rstrip()
+    last = left.rsplit(None, 1)[-1] if left else ""
+    stripped = last.lstrip("([\"'“‘«*_")
+    return stripped.lower() in ABBREVIATIONS or bool(_INITIAL.search(left))
+
+
+def _shift_past_closers(text: str, bound: int) -> int:
+    """Move a boundary past closing markup glued to the sentence end.
+
+    sentencex splits ``*One.* Two`` after the period; the span closes after it.
+    """
+    match = _CLOSERS.match(text, bound)
+    if match and not text[bound - 1 : bound].isspace():
+        return match.end()
+    return bound
+
+
+_HTML_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)\b[^<>]*?(/?)>")
+_VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
+
+
+def _open_html(text: str) -> bool:
+    """Whether inline HTML opened in ``text`` is still open at its end.
+
+    Raw HTML renders verbatim, so the rendering comparison cannot see a
+    boundary between ``<span>`` and ``</span>``.
+    """
+    depth = 0
+    for closing, name, selfclosing in _HTML_TAG.findall(text):
+        if selfclosing or name.lower() in _VOID:
+            continue
+        depth += -1 if closing else 1
+    return depth > 0
+
+
+def _normalize_label(label: str) -> str:
+    return " ".join(label.strip().split()).casefold().upper()
+
+
+def _odd_backslash(text: str) -> bool:
+    count = len(text) - len(text.rstrip("\\"))
+    return count % 2 == 1
+
+
+def _locate(raw: str, piece: str, atx: bool) -> int | None:
+    """Where an inline content line starts in its raw source line."""
+    if atx:
+        hashes = raw.find("#")
+        if hashes < 0:
+            return None
+        after = hashes
+        while after < len(raw) and raw[after] == "#":
+            after += 1
+        found = raw.find(piece, after)
+        return found if found >= 0 else None
+    # Content is the end of the line, up to trailing whitespace.
+    tail = len(raw) - len(raw.rstrip(" \t"))
+    for extra in range(tail + 1):
+        start = len(raw) - extra - len(piece)
+        if start < 0:
+            break
+        if raw[start : start + len(piece)] == piece and not raw[start + len(piece) :].strip(" \t"):
+            return start
+    return None
+
+
+def _cell_spans(row: str) -> list[tuple[int, int]]:
+    """Stripped cell spans of a table row, split as markdown-it's escapedSplit."""
+    spans: list[tuple[int, int]] = []
+    # Leading container markers and indentation are not part of the row.
+    lead = len(row) - len(row.lstrip(" \t>"))
+    start = lead
+    escaped = False
+    for pos in range(lead, len(row)):
+        ch = row[pos]
+        if ch == "|" and not escaped:
+            spans.append((start, pos))
+            start = pos + 1
+        escaped = ch == "\\"
+    spans.append((start, len(row)))
+    if spans and spans[0][0] == spans[0][1]:
+        spans.pop(0)
+    if spans and spans[-1][0] == spans[-1][1]:
+        spans.pop()
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        text = row[a:b]
+        a2 = a + (len(text) - len(text.lstrip(" \t")))
+        b2 = b - (len(text) - len(text.rstrip(" \t")))
+        out.append((a2, max(a2, b2)))
+    return out
+
+
+def _unescape_pipes(text: str) -> str:
+    return text.replace("\\|", "|")
+
+
+def segment_body(
+    body: str, first_line: int = 1, offset: int = 0, mode: str = "sentence"
+) -> tuple[list[Segment], list[Slot]]:
+    """Segments and slots of a Markdown body.
+
+    ``first_line`` is the file line of the body's first line and ``offset``
+    the body's position in the file text, so that lines and slot spans refer
+    to the whole file.
+    """
+    if mode not in SEGMENT_MODES:
+        raise ValueError(f"unknown segment mode {mode!r}")
+    b = _Builder(body, first_line, offset, mode)
+    md = markdown_parser()
+    tokens = md.parse(body, b.env)
+    covered: set[int] = set()
+    containers: list[str] = []
+    counters = {"paragraph": 0, "heading": 0, "list_item": 0, "quote": 0, "table": 0, "image": 0}
+    paragraphs_in: list[int] = []  # paragraphs seen in each open container
+    table_row = 0
+    in_head = False
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.map is not None:
+            covered.update(range(tok.map[0], tok.map[1]))
+        t = tok.type
+        if t == "blockquote_open":
+            counters["quote"] += 1
+            containers.append(f"quote {counters['quote']}")
+            paragraphs_in.append(0)
+        elif t == "list_item_open":
+            counters["list_item"] += 1
+            containers.append(f"list item {counters['list_item']}")
+            paragraphs_in.append(0)
+        elif t in ("blockquote_close", "list_item_close"):
+            containers.pop()
+            paragraphs_in.pop()
+        elif t == "table_open":
+            counters["table"] += 1
+            table_row = 0
+        elif t == "thead_open":
+            in_head = True
+        elif t == "thead_close":
+            in_head = False
+        elif t == "tr_open":
+            cells: list[str] = []
+            j = i + 1
+            while tokens[j].type != "tr_close":
+                if tokens[j].type == "inline":
+                    cells.append(tokens[j].content)
+                j += 1
+            if tok.map is not None:
+                row = "header" if in_head else f"row {table_row + 1}"
+                b.table_row(tok.map[0], cells, f"table {counters['table']}, {row}")
+            if not in_head:
+                table_row += 1
+            i = j
+        elif t == "inline" and i > 0 and tok.map is not None:
+            opener = tokens[i - 1]
+            first = tok.map[0]
+            if opener.type == "heading_open":
+                counters["heading"] += 1
+                b.text_block(
+                    first,
+                    tok.content,
+                    "heading",
+                    f"heading {counters['heading']}",
+                    atx=opener.markup.startswith("#"),
+                )
+            elif opener.type == "paragraph_open":
+                if containers:
+                    paragraphs_in[-1] += 1
+                    top = containers[-1]
+                    kind = "list_item" if top.startswith("list") else "quote"
+                    label = (
+                        top if paragraphs_in[-1] == 1 else f"{top}, paragraph {paragraphs_in[-1]}"
+                    )
+                else:
+                    kind = "paragraph"
+                    label = f"paragraph {counters['paragraph'] + 1}"
+                if b.standalone_image(first, tok, f"image {counters['image'] + 1}"):
+                    counters["image"] += 1
+                else:
+                    if not containers:
+                        counters["paragraph"] += 1
+                    b.text_block(first, tok.content, kind, label)
+        i += 1
+    b.reference_titles(covered)
+    order = sorted(range(len(b.slots)), key=lambda k: b.slots[k].start)
+    slots = [b.slots[k] for k in order]
+    # Segment order is document order: renumber by slot order.
+    new_index: dict[int, int] = {}
+    segments: list[Segment] = []
+    for slot in slots:
+        for s in slot.segments:
+            new_index[s] = len(segments)
+            segments.append(b.segments[s])
+    return segments, [_renumber(slot, new_index) for slot in slots]
+
+
+def _renumber(slot: Slot, index: dict[int, int]) -> Slot:
+    if isinstance(slot, SpanSlot):
+        return SpanSlot(slot.start, slot.end, index[slot.segment], slot.encode)
+    groups = tuple(
+        LineGroup(g.prefix, tuple(index[s] for s in g.segments), g.after) for g in slot.groups
+    )
+    return BlockSlot(slot.start, slot.end, groups)
