@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml .ci/setup
 
 # The main job on the bundled sample newsroom (this repository is a content root).
 run: setup
-	$(BIN)/edition segments --root .
+	$(BIN)/edition sync --root .
 
 lint: setup
 	$(BIN)/ruff check .

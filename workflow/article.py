@@ -30,8 +30,15 @@ _CLOSERS = ("---", "...")
 Lookup = Callable[[Segment], str | None]
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as text, so a bad one is our error, not a crash."""
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """SafeLoader (libyaml's when present) that leaves dates as text.
+
+    A bad date is then our error with a line, not a crash in PyYAML's
+    timestamp constructor.
+    """
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -208,8 +215,12 @@ def _parse_front_matter(
 ) -> tuple[FrontMatter, list[Slot], list[Segment]]:
     """Values, slots and segments of the front matter (line 2 onwards in the file)."""
     try:
-        node = yaml.compose(fm_text, Loader=_Loader)
-        data = yaml.load(fm_text, Loader=_Loader)
+        loader = _Loader(fm_text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark is not None else 1

@@ -77,6 +77,55 @@ def cmd_segments(args: argparse.Namespace) -> int:
     return errors.EXIT_BAD_INPUT if bad else errors.EXIT_OK
 
 
+def cmd_sync(args: argparse.Namespace) -> int:
+    from .sync import sync
+
+    settings = load_settings(args.root)
+    paths = select_articles(settings, args.article)
+    report = sync(
+        settings,
+        paths,
+        check=args.check,
+        prune_orphans=args.prune,
+        all_articles=not args.article,
+        wait=args.wait,
+    )
+    for error in report.errors:
+        _report(error)
+    verb = "would write" if args.check else "wrote"
+    for change in [] if args.quiet else report.written:
+        detail = ""
+        if change.stats is not None:
+            s = change.stats
+            parts = [
+                f"{n} {label}"
+                for n, label in (
+                    (s.added, "new"),
+                    (s.stale, "stale"),
+                    (s.obsoleted, "obsolete"),
+                    (s.revived, "revived"),
+                )
+                if n
+            ]
+            detail = f" ({', '.join(parts)})" if parts else ""
+        print(f"{verb} {change.path.relative_to(settings.root)}{detail}")
+    for slug in report.orphans:
+        where = (
+            "moved under locales/.obsolete/" if args.prune else "left in place; --prune moves them"
+        )
+        print(f"article {slug} was removed: its catalogs are {where}")
+    unchanged = len(report.changes) - len(report.written)
+    print(
+        f"{report.articles} articles: {len(report.written)} files {verb}, {unchanged} unchanged, "
+        f"{report.cached} articles up to date, {len(report.errors)} errors"
+    )
+    if report.errors:
+        return errors.EXIT_BAD_INPUT
+    if args.check and report.written:
+        return errors.EXIT_FAILED_CHECK
+    return errors.EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="edition",
@@ -97,6 +146,32 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.set_defaults(func=func)
         return p
+
+    p = command(
+        "sync",
+        cmd_sync,
+        "Write locales/<slug>.pot and locales/<lang>/<slug>.po for every article.",
+        "edition sync --root newsroom --check",
+    )
+    p.add_argument(
+        "--article", action="append", metavar="SLUG", help="only this article (repeatable)"
+    )
+    p.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if any catalog is out of date"
+    )
+    p.add_argument(
+        "--prune",
+        action="store_true",
+        help="move catalogs of removed articles to locales/.obsolete/",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="print only errors and the summary")
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="how long to wait for another running sync (default 30)",
+    )
 
     p = command(
         "segments",

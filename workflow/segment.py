@@ -45,6 +45,8 @@ SEGMENT_MODES = ("sentence", "block")
 _LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 #: Characters that can open an inline span a sentence boundary could cut.
 _SPAN_CHARS = frozenset("*_`[<!~")
+#: Characters that can close one.
+_CLOSE_CHARS = frozenset("*_`]>)~")
 _HARD_BREAK_SPACES = re.compile(r"[ ]{2,}$")
 
 
@@ -175,8 +177,9 @@ class _Builder:
             pos += len(part)
             bounds.append(pos)
         bounds = [_shift_past_closers(text, b) for b in bounds if not _after_abbreviation(text, b)]
-        if _SPAN_CHARS.intersection(text):
-            bounds = [b for b in bounds if self._clean_boundary(text, b)]
+        if bounds and _SPAN_CHARS.intersection(text):
+            whole: list[str] = []  # rendered once, on the first boundary that needs it
+            bounds = [b for b in bounds if self._clean_boundary(text, b, whole)]
         out: list[tuple[int, str]] = []
         prev = 0
         for b in [*bounds, len(text)]:
@@ -187,20 +190,25 @@ class _Builder:
             prev = b
         return out
 
-    def _clean_boundary(self, text: str, bound: int) -> bool:
-        md = markdown_parser()
+    def _clean_boundary(self, text: str, bound: int, whole: list[str]) -> bool:
         left, right = text[:bound], text[bound:]
         sep_left = left.rstrip()
         sep = left[len(sep_left) :]
         if not sep:
             return False
+        # No span can cross the boundary if nothing on the left can open one
+        # or nothing on the right can close one.
+        if not _SPAN_CHARS.intersection(sep_left) or not _CLOSE_CHARS.intersection(right):
+            return True
         if "<" in sep_left and _open_html(sep_left):
             return False
-        whole = md.renderInline(text, dict(self.env))
+        md = markdown_parser()
+        if not whole:
+            whole.append(md.renderInline(text, dict(self.env)))
         halves = (
             md.renderInline(sep_left, dict(self.env)) + sep + md.renderInline(right, dict(self.env))
         )
-        return bool(whole == halves)
+        return bool(whole[0] == halves)
 
     # -- blocks --------------------------------------------------------
     def text_block(

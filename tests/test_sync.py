@@ -1,0 +1,292 @@
+"""`edition sync` end to end on a temporary content root, checked with gettext."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import polib
+import pytest
+
+from workflow.config import load_settings
+from workflow.files import root_lock
+from workflow.poformat import format_po, parse_po
+
+from .test_cli import edition
+
+EPOCH = "1716800000"  # 2024-05-27 08:53 UTC
+
+
+@pytest.fixture
+def root(newsroom: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The sample newsroom with no catalogs yet."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    for po in (newsroom / "locales").rglob("*.po*"):
+        po.unlink()
+    return newsroom
+
+
+def sync(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return edition("sync", "--root", str(root), *args)
+
+
+def catalogs(root: Path) -> list[Path]:
+    return sorted((root / "locales").rglob("*.po")) + sorted((root / "locales").glob("*.pot"))
+
+
+def snapshot(root: Path) -> dict[Path, tuple[bytes, int]]:
+    return {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in catalogs(root)}
+
+
+def assert_gettext_agrees(path: Path) -> None:
+    msgcat = subprocess.run(["msgcat", str(path)], capture_output=True, check=True)
+    assert msgcat.stdout == path.read_bytes(), f"msgcat reformats {path}"
+    fmt = subprocess.run(
+        ["msgfmt", "-c", "-v", "-o", os.devnull, str(path)], capture_output=True, text=True
+    )
+    assert fmt.returncode == 0, fmt.stderr
+    assert "warning" not in fmt.stderr.lower(), fmt.stderr
+
+
+def translate_all(path: Path, prefix: str = "T: ") -> None:
+    po = parse_po(path.read_text(encoding="utf-8"), str(path))
+    for entry in po:
+        entry.msgstr = prefix + entry.msgid
+    path.write_text(format_po(po), encoding="utf-8")
+
+
+def entry(path: Path, msgid: str, obsolete: bool = False) -> polib.POEntry:
+    po = parse_po(path.read_text(encoding="utf-8"), str(path))
+    for e in po:
+        if e.msgid == msgid and e.obsolete == obsolete:
+            return e
+    raise AssertionError(f"{msgid!r} not in {path}")
+
+
+ARTICLE = "week-47-labour-shortages"
+
+
+def test_sync_writes_catalogs_gettext_accepts_and_a_rerun_touches_nothing(root: Path) -> None:
+    result = sync(root)
+    assert result.returncode == 0, result.stderr
+    slugs = sorted(p.stem for p in (root / "articles").glob("*.md"))
+    assert [p.stem for p in (root / "locales").glob("*.pot")] != []
+    for slug in slugs:
+        for path in (
+            root / "locales" / f"{slug}.pot",
+            root / "locales" / "be" / f"{slug}.po",
+            root / "locales" / "ru" / f"{slug}.po",
+        ):
+            assert path.is_file()
+            assert_gettext_agrees(path)
+    be = parse_po((root / "locales/be" / f"{ARTICLE}.po").read_text("utf-8"), "be")
+    assert be.metadata["Language"] == "be"
+    assert be.metadata["Plural-Forms"].startswith("nplurals=3;")
+    assert be.metadata["POT-Creation-Date"] == "2024-05-27 08:53+0000"
+    title = next(e for e in be if e.msgctxt == "title")
+    assert title.occurrences == [(f"articles/{ARTICLE}.md", "2")]
+    assert title.comment == "front matter: title"
+    before = snapshot(root)
+    again = sync(root)
+    assert again.returncode == 0, again.stderr
+    assert snapshot(root) == before
+    assert f"{len(slugs)} articles up to date" in again.stdout
+
+
+def test_no_op_without_cache_rewrites_nothing_even_later(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert sync(root).returncode == 0
+    before = snapshot(root)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(EPOCH) + 86400))
+    (root / ".edition" / "sync.json").unlink()
+    assert sync(root).returncode == 0
+    assert snapshot(root) == before
+
+
+def test_edited_sentence_becomes_stale_and_other_translations_stay(root: Path) -> None:
+    assert sync(root).returncode == 0
+    po_path = root / "locales" / "ru" / f"{ARTICLE}.po"
+    translate_all(po_path)
+    untouched_before = {e.msgid: e.msgstr for e in parse_po(po_path.read_text("utf-8"), "x")}
+    article = root / "articles" / f"{ARTICLE}.md"
+    old = "The shortage has several causes."
+    new = "The shortage has several deep causes."
+    article.write_text(article.read_text("utf-8").replace(old, new), encoding="utf-8")
+    result = sync(root)
+    assert result.returncode == 0, result.stderr
+    assert "1 stale" in result.stdout
+    stale = entry(po_path, new)
+    assert stale.fuzzy
+    assert stale.previous_msgid == old
+    assert stale.msgstr == "T: " + old
+    after = parse_po(po_path.read_text("utf-8"), "x")
+    for e in after:
+        if e.msgid != new and not e.obsolete:
+            assert e.msgstr == untouched_before[e.msgid]
+            assert not e.fuzzy
+    assert_gettext_agrees(po_path)
+
+
+def test_deleted_paragraph_is_kept_as_obsolete(root: Path) -> None:
+    assert sync(root).returncode == 0
+    po_path = root / "locales" / "be" / f"{ARTICLE}.po"
+    translate_all(po_path, "BE: ")
+    article = root / "articles" / f"{ARTICLE}.md"
+    text = article.read_text("utf-8")
+    paragraph = next(
+        p for p in text.split("\n\n") if p.startswith("The shortage has several causes.")
+    )
+    article.write_text(text.replace(paragraph + "\n\n", ""), encoding="utf-8")
+    result = sync(root)
+    assert result.returncode == 0, result.stderr
+    gone = entry(po_path, "The shortage has several causes.", obsolete=True)
+    assert gone.msgstr == "BE: The shortage has several causes."
+    assert '#~ msgid "The shortage has several causes."' in po_path.read_text("utf-8")
+    assert_gettext_agrees(po_path)
+    # The text comes back: the translation is revived, not re-requested.
+    article.write_text(text, encoding="utf-8")
+    assert sync(root).returncode == 0
+    back = entry(po_path, "The shortage has several causes.")
+    assert back.msgstr == "BE: The shortage has several causes." and not back.fuzzy
+
+
+def test_translator_comments_and_fuzzy_flags_survive(root: Path) -> None:
+    assert sync(root).returncode == 0
+    po_path = root / "locales" / "be" / f"{ARTICLE}.po"
+    po = parse_po(po_path.read_text("utf-8"), str(po_path))
+    po[3].msgstr = "Чарнавік"
+    po[3].flags = ["fuzzy"]
+    po[3].tcomment = "draft: google\nask the editor about this term"
+    po[4].msgstr = "Гатова"
+    po[4].tcomment = "checked by Alena"
+    po_path.write_text(format_po(po), encoding="utf-8")
+    saved = (po[3].msgid, po[4].msgid)
+    article = root / "articles" / f"{ARTICLE}.md"
+    article.write_text(
+        article.read_text("utf-8") + "\n\nA new closing paragraph.\n", encoding="utf-8"
+    )
+    assert sync(root).returncode == 0
+    first, second = entry(po_path, saved[0]), entry(po_path, saved[1])
+    assert (first.msgstr, first.flags, first.tcomment) == (
+        "Чарнавік",
+        ["fuzzy"],
+        "draft: google\nask the editor about this term",
+    )
+    assert (second.msgstr, second.flags, second.tcomment) == ("Гатова", [], "checked by Alena")
+    entry(po_path, "A new closing paragraph.")
+
+
+def test_malformed_po_is_reported_and_left_untouched(root: Path) -> None:
+    assert sync(root).returncode == 0
+    bad = root / "locales" / "ru" / f"{ARTICLE}.po"
+    broken = bad.read_bytes().replace(b'msgstr ""\n\n#.', b'msgstr "unterminated\n\n#.', 1)
+    bad.write_bytes(broken)
+    for article in (root / "articles").glob("*.md"):
+        article.write_text(
+            article.read_text("utf-8") + "\n\nOne more paragraph.\n", encoding="utf-8"
+        )
+    result = sync(root)
+    assert result.returncode == 3
+    assert f"{bad}:" in result.stderr
+    line = int(result.stderr.split(f"{bad}:")[1].split(":")[0])
+    assert broken.split(b"\n")[line - 1].startswith(b"msgstr") or line > 1
+    assert bad.read_bytes() == broken
+    others = [p for p in catalogs(root) if p != bad]
+    for p in others:
+        assert "One more paragraph." in p.read_text("utf-8"), p
+
+
+def test_check_mode_writes_nothing_and_exit_codes(root: Path) -> None:
+    assert sync(root, "--check").returncode == 1
+    assert catalogs(root) == []
+    assert sync(root).returncode == 0
+    assert sync(root, "--check").returncode == 0
+    article = root / "articles" / f"{ARTICLE}.md"
+    article.write_text(
+        article.read_text("utf-8").replace("several causes", "many causes"), encoding="utf-8"
+    )
+    before = snapshot(root)
+    result = sync(root, "--check")
+    assert result.returncode == 1
+    assert "would write locales/be/" in result.stdout
+    assert snapshot(root) == before
+
+
+def test_removed_article_is_reported_and_pruned_on_request(root: Path) -> None:
+    assert sync(root).returncode == 0
+    (root / "articles" / f"{ARTICLE}.md").unlink()
+    result = sync(root)
+    assert result.returncode == 0
+    assert f"article {ARTICLE} was removed" in result.stdout
+    assert (root / "locales" / "be" / f"{ARTICLE}.po").exists()
+    result = sync(root, "--prune")
+    assert result.returncode == 0
+    assert not (root / "locales" / "be" / f"{ARTICLE}.po").exists()
+    assert (root / "locales" / ".obsolete" / "be" / f"{ARTICLE}.po").exists()
+    assert (root / "locales" / ".obsolete" / f"{ARTICLE}.pot").exists()
+
+
+def test_a_held_lock_makes_sync_fail_clearly(root: Path) -> None:
+    settings = load_settings(root)
+    with root_lock(settings.state_dir, what="test"):
+        result = sync(root, "--wait", "0.2")
+    assert result.returncode == 4
+    assert "another edition process" in result.stderr
+
+
+def test_a_second_sync_waits_for_the_first(root: Path) -> None:
+    settings = load_settings(root)
+    release = threading.Event()
+
+    def hold() -> None:
+        with root_lock(settings.state_dir, what="test"):
+            release.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workflow", "sync", "--root", str(root), "--wait", "20"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    threading.Timer(0.5, release.set).start()
+    _out, err = proc.communicate(timeout=60)
+    holder.join()
+    assert proc.returncode == 0, err
+    assert catalogs(root)
+
+
+def test_concurrent_syncs_leave_valid_files(root: Path) -> None:
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "workflow", "sync", "--root", str(root)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    for proc in procs:
+        _out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    for path in catalogs(root):
+        assert_gettext_agrees(path)
+    assert not list((root / "locales").rglob("*.tmp"))
+
+
+def test_touched_but_unchanged_files_stay_cached(root: Path) -> None:
+    assert sync(root).returncode == 0
+    for path in [*catalogs(root), *(root / "articles").glob("*.md")]:
+        os.utime(path, ns=(1, 1))
+    result = sync(root)
+    articles = len(list((root / "articles").glob("*.md")))
+    assert f"{articles} articles up to date" in result.stdout
+    article = root / "articles" / f"{ARTICLE}.md"
+    article.write_text(article.read_text("utf-8") + "\nMore.\n", encoding="utf-8")
+    result = sync(root)
+    assert f"{articles - 1} articles up to date" in result.stdout

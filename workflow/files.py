@@ -1,0 +1,204 @@
+"""The only place that writes to disk: atomic writes and the root's lock.
+
+Every write goes to a temporary file in the target's directory, is fsynced
+and renamed over the target, and the directory is fsynced, so a crash leaves
+either the old file or the new one, never half of either.  Writers of one
+content root are kept apart by an advisory lock on `.edition/lock`, which
+the kernel releases when its holder dies, so a killed run never leaves a
+stale lock behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import fcntl
+import functools
+import hashlib
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from .errors import LockError, WorkflowError
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so readers see the old or the new file whole."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        _copy_mode(tmp, path)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _syncfs(directory: Path) -> None:
+    """Flush the filesystem holding ``directory``: one flush for a whole batch.
+
+    One syncfs costs about what a single fsync does, where an fsync per file
+    of a 6,000-file sync costs seconds.
+    """
+    libc = _libc()
+    if libc is not None:
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            if libc.syncfs(fd) == 0:
+                return
+        finally:
+            os.close(fd)
+    os.sync()
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.syncfs  # noqa: B018 - probe that the symbol exists
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+#: `WriteBatch.stage`'s default: write whatever the file holds by then.
+ANY = object()
+
+
+class WriteBatch:
+    """Many atomic writes with one flush.
+
+    Staged data goes to temporary files beside their targets; `commit`
+    flushes the filesystem once, then renames each temporary file over its
+    target, so every target is still replaced whole, old or new.  A target
+    staged with ``expect`` (its bytes when they were read, None for absent)
+    is only replaced if it still holds them: a translator's save that landed
+    in the meantime is never overwritten; `commit` returns those paths.
+    """
+
+    def __init__(self) -> None:
+        self._staged: list[tuple[str, Path, object]] = []
+
+    def __len__(self) -> int:
+        return len(self._staged)
+
+    def stage(self, path: Path, data: bytes, expect: object = ANY) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            _copy_mode(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        self._staged.append((tmp, path, expect))
+
+    def commit(self) -> list[Path]:
+        staged, self._staged = self._staged, []
+        if not staged:
+            return []
+        conflicts: list[Path] = []
+        try:
+            _syncfs(staged[0][1].parent)
+            directories: set[Path] = set()
+            for tmp, path, expect in staged:
+                if expect is not ANY and _read_or_none(path) != expect:
+                    os.unlink(tmp)
+                    conflicts.append(path)
+                    continue
+                os.replace(tmp, path)
+                directories.add(path.parent)
+            for directory in directories:
+                _fsync_dir(directory)
+        finally:
+            for tmp, _path, _expect in staged:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+        return conflicts
+
+    def discard(self) -> None:
+        for tmp, _path, _expect in self._staged:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        self._staged = []
+
+
+def _read_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def _copy_mode(tmp: str, path: Path) -> None:
+    if path.exists():
+        # Keep the file's permissions (a translator's umask, a group setting).
+        os.chmod(tmp, path.stat().st_mode & 0o7777)
+    else:
+        os.chmod(tmp, 0o666 & ~_umask())
+
+
+def atomic_move(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(source, target)
+    _fsync_dir(target.parent)
+    _fsync_dir(source.parent)
+
+
+@contextlib.contextmanager
+def root_lock(state_dir: Path, wait: float = 30.0, what: str = "edition") -> Iterator[None]:
+    """Hold the content root's lock; wait up to ``wait`` seconds for it."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    path = state_dir / "lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise WorkflowError(f"cannot lock: {exc.strerror}", path=path) from exc
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+                    raise LockError(
+                        f"another edition process is working on this root ({holder or 'unknown'})",
+                        path=path,
+                        hint=f"wait for it to finish and run {what} again",
+                    ) from None
+                time.sleep(0.05)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()}, {what}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)
