@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import enum
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -50,6 +52,44 @@ def now_stamp(when: dt.datetime | None = None) -> str:
         else:
             when = dt.datetime.now().astimezone()
     return when.strftime("%Y-%m-%d %H:%M%z")
+
+
+class State(enum.StrEnum):
+    """Where an entry stands (DESIGN.md, Catalog states)."""
+
+    UNTRANSLATED = "untranslated"
+    DRAFT = "draft"
+    STALE = "stale"
+    REVIEWED = "reviewed"
+
+
+_DRAFT_RE = re.compile(r"^draft:\s*(\S+)(?:\s+(\d+)%)?\s*$", re.MULTILINE)
+
+
+def draft_engine(entry: polib.POEntry) -> str | None:
+    """The engine named by a ``# draft: ENGINE`` translator comment, if any.
+
+    The comment is provenance: it stays after a reviewer clears ``fuzzy``.
+    """
+    match = _DRAFT_RE.search(entry.tcomment or "")
+    return match.group(1) if match else None
+
+
+def entry_state(entry: polib.POEntry) -> State:
+    """untranslated, draft, stale or reviewed.
+
+    An empty msgstr is untranslated whatever its flags say.  A fuzzy entry is
+    stale when it carries the previous source (``#| msgid``: the English
+    changed under it), otherwise a draft.  Every fuzzy entry needs a human.
+    """
+    texts = list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr]
+    if not texts or not all(texts):
+        return State.UNTRANSLATED
+    if "fuzzy" in entry.flags:
+        if entry.previous_msgid is not None:
+            return State.STALE
+        return State.DRAFT
+    return State.REVIEWED
 
 
 def key_of(entry: polib.POEntry) -> Key:

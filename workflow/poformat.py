@@ -79,6 +79,7 @@ import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import polib
 from uniseg.linebreak import line_break as _uniseg_line_break
@@ -1195,3 +1196,20 @@ def parse_po(text: str, path: str) -> polib.POFile:
     ``catalog.metadata_is_fuzzy``; flags are kept as written, split at commas.
     """
     return _Reader(text, path).read()
+
+
+def read_po(path: str | Path) -> polib.POFile:
+    """Read and parse a PO or POT file; `CatalogError` names the file and line."""
+    file = Path(path)
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise CatalogError(f"cannot read: {exc.strerror}", path=file) from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise CatalogError(
+            "not UTF-8", path=file, line=line, hint="save the file as UTF-8"
+        ) from exc
+    return parse_po(text, str(file))
