@@ -223,7 +223,7 @@ def _parse_front_matter(
             loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 2 if mark is not None else 1
+        line = _line_at(fm_text, mark.index) if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc)
         raise ArticleError(
             f"invalid YAML in front matter: {problem}",
@@ -242,7 +242,7 @@ def _parse_front_matter(
     value_nodes: dict[str, yaml.Node] = {}
     for key_node, value_node in node.value:
         key = str(key_node.value)
-        key_lines[key] = key_node.start_mark.line + 2
+        key_lines[key] = _line_at(fm_text, key_node.start_mark.index)
         value_nodes[key] = value_node
 
     def fail(key: str, message: str, hint: str | None = None) -> ArticleError:
@@ -305,25 +305,31 @@ def _parse_front_matter(
         tags=tags,
         extra=dict(data),
     )
+    # Fields may come in any order in the file; the skeleton needs slots in
+    # file order, and segments follow it.
+    placed = sorted(
+        (node.start_mark.index, name, node)
+        for name in TRANSLATABLE_FIELDS
+        if (text := texts[name])
+        and text.strip()
+        and isinstance(node := value_nodes.get(name), yaml.ScalarNode)
+    )
     slots: list[Slot] = []
     segments: list[Segment] = []
-    for name in TRANSLATABLE_FIELDS:
+    for start, name, value_node in placed:
         text = texts[name]
-        value_node = value_nodes.get(name)
-        if not text or not text.strip() or not isinstance(value_node, yaml.ScalarNode):
-            continue
-        start, end = value_node.start_mark.index, value_node.end_mark.index
-        raw = fm_text[start:end]
+        assert text is not None
+        end = value_node.end_mark.index
         segments.append(
             Segment(
                 msgid=text.strip(),
                 msgctxt=name,
                 kind=name,
-                line=value_node.start_mark.line + 2,
+                line=_line_at(fm_text, start),
                 comment=f"front matter: {name}",
             )
         )
-        encoder = _yaml_encoder(value_node.style, raw)
+        encoder = _yaml_encoder(value_node.style, fm_text[start:end])
         slots.append(SpanSlot(base + start, base + end, len(segments) - 1, encoder))
     return front, slots, segments
 
@@ -352,6 +358,15 @@ def _as_strings(value: object, fail: Callable[[str], ArticleError]) -> tuple[str
     if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
         return tuple(str(v) for v in value)
     raise fail("must be a list of names")
+
+
+def _line_at(fm_text: str, index: int) -> int:
+    """File line of an index into the front matter (which starts on line 2).
+
+    YAML's own marks count U+2028, NEL and lone CR as line breaks; editors
+    and our error messages count only newlines.
+    """
+    return fm_text.count("\n", 0, index) + 2
 
 
 def _yaml_encoder(style: str | None, raw: str) -> Callable[[str], str]:
