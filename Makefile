@@ -17,6 +17,7 @@ $(VENV)/.installed: pyproject.toml .ci/setup
 # The main job on the bundled sample newsroom (this repository is a content root).
 run: setup
 	$(BIN)/edition sync --root .
+	$(BIN)/edition status --root . --html .edition/status.html
 
 lint: setup
 	$(BIN)/ruff check .

@@ -70,7 +70,7 @@ def test_check_ignore_comment_silences_named_checks() -> None:
 
 
 def test_whitespace_check() -> None:
-    entry = polib.POEntry(msgid="Text. ", msgstr="Тэкст.")
+    entry = polib.POEntry(msgid="Text. ", msgstr="Текст.")
     assert [f.check for f in check_entry(entry, "ru")] == ["whitespace"]
 
 

@@ -13,10 +13,17 @@ links is worth knowing about before anybody reviews it.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import enum
 import re
+import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
 
 import polib
 from markdown_it import MarkdownIt
@@ -163,6 +170,246 @@ def check_whitespace(pair: Pair) -> Iterator[str]:
         yield f"trailing whitespace differs from the source in {_quote(t)}"
 
 
+# -- numbers -----------------------------------------------------------------
+
+_STRIP = re.compile(r"\]\([^)]*\)|`[^`]*`|<[^>]+>|https?://\S+|\{\d+\}")
+# A number may follow a letter ("Q3"), never another digit or a separator.
+_NUM_EN = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|(?<![\d,])\d+(?:\.\d+)?(?!\d)")
+# be/ru: groups by a space, no-break space or narrow no-break space; comma decimals.
+_NUM_EU = re.compile(
+    r"(?<![\d.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?(?!\d)|(?<![\d.,])\d+(?:[.,]\d+)?(?!\d)"
+)
+
+
+def _plain(text: str) -> str:
+    return _STRIP.sub(" ", text)
+
+
+def numbers(text: str, locale: str) -> list[Decimal]:
+    """Numeric values in prose, read in the locale's own notation."""
+    found: list[Decimal] = []
+    pattern = _NUM_EN if locale.split("_")[0] == "en" else _NUM_EU
+    for match in pattern.finditer(_plain(text)):
+        token = match.group()
+        if pattern is _NUM_EN:
+            token = token.replace(",", "")
+        else:
+            token = re.sub(r"[ \u00a0\u202f]", "", token).replace(",", ".")
+        try:
+            found.append(Decimal(token))
+        except InvalidOperation:
+            continue
+    return sorted(found)
+
+
+@check("numbers", Severity.ERROR)
+def check_numbers(pair: Pair) -> Iterator[str]:
+    """Every number of the source, by value, and no others."""
+    source_lang = pair.settings.source if pair.settings is not None else "en"
+    src = numbers(pair.source, source_lang)
+    dst = numbers(pair.translation, pair.locale)
+    if src == dst:
+        return
+    missing = _multiset_minus(src, dst)
+    extra = _multiset_minus(dst, src)
+    parts = []
+    if missing:
+        parts.append("missing " + ", ".join(_fmt(n) for n in missing))
+    if extra:
+        parts.append("not in the source " + ", ".join(_fmt(n) for n in extra))
+    yield f"numbers differ from the source ({'; '.join(parts)}) in {_quote(pair.translation)}"
+
+
+def _multiset_minus(a: list[Decimal], b: list[Decimal]) -> list[Decimal]:
+    rest = list(b)
+    out = []
+    for n in a:
+        if n in rest:
+            rest.remove(n)
+        else:
+            out.append(n)
+    return out
+
+
+def _fmt(n: Decimal) -> str:
+    return format(n.normalize(), "f")
+
+
+# -- punctuation, quotes, letters ---------------------------------------------
+
+_END = ".!?:;…"
+_CLOSERS = "\"'»”’)]*_`"
+
+
+def _end_mark(text: str) -> str:
+    stripped = text.rstrip().rstrip(_CLOSERS).rstrip()
+    return stripped[-1] if stripped and stripped[-1] in _END else ""
+
+
+@check("end-punctuation", Severity.WARNING)
+def check_end_punctuation(pair: Pair) -> Iterator[str]:
+    """The sentence ends as the source does (full stop, question, colon...)."""
+    src, dst = _end_mark(pair.source), _end_mark(pair.translation)
+    if src != dst and {src, dst} != {".", "…"}:
+        yield (
+            f"ends with {src or 'no punctuation'!r} in the source but "
+            f"{dst or 'no punctuation'!r} in {_quote(pair.translation)}"
+        )
+
+
+_DEFAULT_QUOTES = {"be": "«»", "ru": "«»", "uk": "«»", "en": "“”"}
+_ALL_QUOTES = '"“”„«»'
+
+
+def _house_quotes(pair: Pair) -> str | None:
+    lang = pair.locale.split("_")[0]
+    configured: Any = {}
+    if pair.settings is not None:
+        configured = pair.settings.sections.get("checks", {}).get("quotes", {})
+    value = configured.get(lang) if isinstance(configured, dict) else None
+    return str(value) if value else _DEFAULT_QUOTES.get(lang)
+
+
+@check("quotes", Severity.WARNING)
+def check_quotes(pair: Pair) -> Iterator[str]:
+    """Quotation marks in the locale's house style («» for be and ru by default)."""
+    style = _house_quotes(pair)
+    if not style:
+        return
+    # „“ are the conventional inner quotes inside «», so they pass too.
+    allowed = set(style) | ({"„", "“"} if style == "«»" else set())
+    wrong = sorted({ch for ch in _plain(pair.translation) if ch in _ALL_QUOTES} - allowed)
+    if wrong:
+        yield f"quotes {' '.join(wrong)} are not the house style {style} in {_quote(pair.translation)}"
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+@check("identical", Severity.WARNING)
+def check_identical(pair: Pair) -> Iterator[str]:
+    """A translation identical to the English is usually untranslated."""
+    if pair.translation == pair.source and len(_LETTER.findall(_plain(pair.source))) > 3:
+        yield f"translation is identical to the source {_quote(pair.source)}"
+
+
+@check("length", Severity.WARNING)
+def check_length(pair: Pair) -> Iterator[str]:
+    """Length far outside the usual ratio often means a dropped or doubled sentence."""
+    # URLs and code are copied, not translated: compare the prose only.
+    source, translation = _plain(pair.source), _plain(pair.translation)
+    if len(source) < 20:
+        return
+    ratio = len(translation) / len(source)
+    if not 0.5 <= ratio <= 2.2:
+        yield f"translation is {ratio:.1f}× the length of the source: {_quote(pair.translation)}"
+
+
+_FOREIGN_LETTERS = {"be": "ИиЩщЪъ", "ru": "ІіЎў"}
+
+
+@check("alphabet", Severity.WARNING)
+def check_alphabet(pair: Pair) -> Iterator[str]:
+    """Russian-only letters (и, щ, ъ) in Belarusian text, and і, ў in Russian."""
+    letters = _FOREIGN_LETTERS.get(pair.locale.split("_")[0])
+    if not letters:
+        return
+    text = _plain(pair.translation)
+    found = sorted({ch for ch in text if ch in letters})
+    if found:
+        words = sorted({w for w in re.findall(r"\w+", text) if any(c in letters for c in w)})
+        yield f"letters {' '.join(found)} do not belong to {pair.locale}: {', '.join(words[:5])}"
+
+
+# -- spelling (hunspell, where installed) --------------------------------------
+
+_DICTIONARIES = {"be": "be_BY", "ru": "ru_RU"}
+
+
+class _Hunspell:
+    """One long-running ``hunspell -a`` (ispell pipe mode) per dictionary."""
+
+    def __init__(self, dictionary: str) -> None:
+        self.proc = subprocess.Popen(
+            ["hunspell", "-a", "-i", "utf-8", "-d", dictionary],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            encoding="utf-8",
+        )
+        assert self.proc.stdout is not None
+        self.proc.stdout.readline()  # the version banner
+        self.known: dict[str, bool] = {}
+
+    def misspelt(self, words: list[str]) -> list[str]:
+        todo = [w for w in dict.fromkeys(words) if w not in self.known]
+        if todo:
+            assert self.proc.stdin is not None and self.proc.stdout is not None
+            for word in todo:
+                # '^' makes hunspell treat the rest of the line as text.
+                self.proc.stdin.write("^" + word + "\n")
+                self.proc.stdin.flush()
+                ok = True
+                while (line := self.proc.stdout.readline()) not in ("\n", ""):
+                    if line[:1] in "&#":
+                        ok = False
+                self.known[word] = ok
+        return [w for w in words if not self.known[w]]
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.proc.kill()
+        self.proc.wait()
+
+
+_spellers: dict[str, _Hunspell | None] = {}
+
+
+def _speller(locale: str) -> _Hunspell | None:
+    lang = locale.split("_")[0]
+    if lang not in _spellers:
+        dictionary = _DICTIONARIES.get(lang)
+        found = dictionary is not None and shutil.which("hunspell") is not None
+        found = found and any(
+            Path(d, f"{dictionary}.dic").is_file()
+            for d in ("/usr/share/hunspell", "/usr/share/myspell", "/usr/share/myspell/dicts")
+        )
+        try:
+            _spellers[lang] = _Hunspell(str(dictionary)) if found else None
+        except OSError:
+            _spellers[lang] = None
+    return _spellers[lang]
+
+
+@atexit.register
+def _close_spellers() -> None:
+    for speller in _spellers.values():
+        if speller is not None:
+            speller.close()
+    _spellers.clear()
+
+
+_CYRILLIC_WORD = re.compile(r"(?<![\w-])[А-Яа-яЁёІіЎў]+(?:['’ʼ][А-Яа-яЁёІіЎў]+)?(?![\w-])")
+
+
+@check("spelling", Severity.WARNING)
+def check_spelling(pair: Pair) -> Iterator[str]:
+    """Words the locale's hunspell dictionary does not know (a warning: dictionaries have gaps)."""
+    speller = _speller(pair.locale)
+    if speller is None:
+        return
+    # Acronyms (ЕС, РЖД) are names, not words a dictionary knows.
+    words = [
+        w
+        for w in _CYRILLIC_WORD.findall(_plain(pair.translation))
+        if len(w) > 1 and not w.isupper()
+    ]
+    bad = speller.misspelt(words)
+    if bad:
+        yield f"not in the {pair.locale} dictionary: {', '.join(dict.fromkeys(bad))}"
+
+
 # -- running -----------------------------------------------------------------
 
 
@@ -183,7 +430,7 @@ def check_entry(
     """Every finding of every check on one entry, minus the silenced ones."""
     if entry.obsolete:
         return []
-    skip = ignored(entry.tcomment)
+    skip = ignored(entry.tcomment) | _disabled(settings)
     findings: list[Finding] = []
     for source, translation in translations(entry):
         pair = Pair(source, translation, locale, settings)
@@ -202,6 +449,13 @@ def check_entry(
                     )
                 )
     return findings
+
+
+def _disabled(settings: Settings | None) -> set[str]:
+    if settings is None:
+        return set()
+    value = settings.sections.get("checks", {}).get("disable", [])
+    return {str(v) for v in value} if isinstance(value, list) else set()
 
 
 def check_catalog(po: polib.POFile, locale: str, settings: Settings | None = None) -> list[Finding]:

@@ -12,11 +12,15 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import errors
 from .article import Article, parse_many, slug_for
 from .config import Settings, load_settings
-from .errors import ArticleError, WorkflowError
+from .errors import ArticleError, ConfigError, WorkflowError
+
+if TYPE_CHECKING:
+    from .status import Report
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -126,6 +130,130 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return errors.EXIT_OK
 
 
+def _locales(settings: Settings, wanted: Sequence[str] | None) -> list[str]:
+    if not wanted:
+        return list(settings.locales)
+    unknown = [loc for loc in wanted if loc not in settings.locales]
+    if unknown:
+        raise ConfigError(
+            f"not a target locale: {', '.join(unknown)}",
+            path=settings.root / "pyproject.toml",
+            hint="targets are " + ", ".join(settings.locales),
+        )
+    return list(dict.fromkeys(wanted))
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from .files import atomic_write
+    from .status import collect
+
+    settings = load_settings(args.root)
+    locales = _locales(settings, args.locale)
+    articles, bad = load_articles(settings, args.article)
+    report = collect(settings, articles, locales)
+    for error in report.errors:
+        _report(error)
+    if args.html:
+        from .dashboard import render_dashboard
+
+        atomic_write(Path(args.html), render_dashboard(report).encode("utf-8"))
+    if args.json:
+        print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        _print_status_table(report)
+        if args.html:
+            print(f"dashboard: {args.html}")
+    if bad or report.errors:
+        return errors.EXIT_BAD_INPUT
+    if args.fail_under is not None:
+        below = [
+            f"{s.article.slug} [{loc}] {ed.percent:g}%"
+            for s in report.articles
+            for loc, ed in s.editions.items()
+            if ed.percent < args.fail_under or ed.outdated or ed.missing
+        ]
+        if below:
+            print(f"below {args.fail_under:g}%: " + ", ".join(below), file=sys.stderr)
+            return errors.EXIT_FAILED_CHECK
+    return errors.EXIT_OK
+
+
+def _print_status_table(report: Report) -> None:
+    locales = report.locales
+    header = ["article".ljust(40)] + [f"{loc:>22}" for loc in locales] + ["  ready"]
+    print(" ".join(header))
+    print(" ".join(["".ljust(40)] + [f"{'%  drft stale untr QA':>22}" for _ in locales]))
+    for status in report.articles:
+        cells = [f"{status.article.date} {status.article.slug}"[:40].ljust(40)]
+        for loc in locales:
+            ed = status.editions[loc]
+            if ed.unreadable:
+                cells.append(f"{'unreadable':>22}")
+                continue
+            if ed.missing:
+                cells.append(f"{'no catalog':>22}")
+                continue
+            c = ed.as_json()
+            mark = "*" if ed.outdated else " "
+            cells.append(
+                f"{c['percent']:5.1f}{mark}{c['draft']:5} {c['stale']:5} "
+                f"{c['untranslated']:4} {c['errors']:2}"
+            )
+        cells.append("  yes" if status.ready else "  no")
+        print(" ".join(cells))
+    totals = report.totals()
+    summary = ", ".join(
+        f"{loc}: {t['percent']:g}% reviewed, {t['ready']}/{t['articles']} ready"
+        for loc, t in totals.items()
+    )
+    print(f"{len(report.articles)} articles; {summary}")
+    if any(ed.outdated for s in report.articles for ed in s.editions.values()):
+        print("* catalog out of date with its article: run edition sync")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .checks import Severity
+    from .status import collect
+
+    settings = load_settings(args.root)
+    locales = _locales(settings, args.locale)
+    articles, bad = load_articles(settings, args.article)
+    report = collect(settings, articles, locales)
+    for error in report.errors:
+        _report(error)
+    rows = []
+    for status in sorted(report.articles, key=lambda s: s.article.slug):
+        for loc, ed in status.editions.items():
+            path = settings.po_path(loc, status.article.slug).relative_to(settings.root)
+            for f in ed.findings:
+                rows.append(
+                    {
+                        "file": str(path),
+                        "line": f.line,
+                        "locale": loc,
+                        "slug": status.article.slug,
+                        "check": f.check,
+                        "severity": f.severity.value,
+                        "message": f.message,
+                        "msgid": f.msgid,
+                    }
+                )
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for row in rows:
+            print(
+                f"{row['file']}:{row['line']}: {row['severity']} [{row['check']}] {row['message']}"
+            )
+        n_err = sum(1 for r in rows if r["severity"] == Severity.ERROR.value)
+        print(f"{n_err} errors, {len(rows) - n_err} warnings")
+    if bad or report.errors:
+        return errors.EXIT_BAD_INPUT
+    if any(r["severity"] == Severity.ERROR.value for r in rows):
+        return errors.EXIT_FAILED_CHECK
+    return errors.EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="edition",
@@ -172,6 +300,37 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="how long to wait for another running sync (default 30)",
     )
+
+    p = command(
+        "status",
+        cmd_status,
+        "Show which editions are ready: reviewed, draft, stale, untranslated, QA.",
+        "edition status --json --fail-under 100",
+    )
+    p.add_argument("--locale", action="append", metavar="L", help="only this locale (repeatable)")
+    p.add_argument(
+        "--article", action="append", metavar="SLUG", help="only this article (repeatable)"
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--html", metavar="FILE", help="also write a self-contained dashboard page")
+    p.add_argument(
+        "--fail-under",
+        type=float,
+        metavar="PCT",
+        help="exit 1 when any selected edition is below PCT percent reviewed (or out of date)",
+    )
+
+    p = command(
+        "check",
+        cmd_check,
+        "Run the quality checks on every translation; exit 1 on any error.",
+        "edition check --locale be --json",
+    )
+    p.add_argument("--locale", action="append", metavar="L", help="only this locale (repeatable)")
+    p.add_argument(
+        "--article", action="append", metavar="SLUG", help="only this article (repeatable)"
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
 
     p = command(
         "segments",

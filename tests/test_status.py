@@ -1,0 +1,179 @@
+"""`edition status` and `edition check` end to end on a copy of the sample newsroom."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from workflow.cli import main
+from workflow.ledger import Draft, open_ledger
+from workflow.poformat import format_po, read_po
+from workflow.status import edit_ratio, words
+
+from .conftest import ROOT
+
+ARTICLE = "week-47-labour-shortages"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def status(capsys: pytest.CaptureFixture[str], root: Path, *args: str) -> dict:  # type: ignore[type-arg]
+    code, out, err = run(capsys, "status", "--root", str(root), "--json", *args)
+    assert code in (0, 1), err
+    data: dict = json.loads(out)  # type: ignore[type-arg]
+    return data
+
+
+def edit_po(path: Path, index: int, **fields: object) -> str:
+    """Change one live entry of a catalog; return its msgid."""
+    po = read_po(path)
+    entry = [e for e in po if not e.obsolete][index]
+    for name, value in fields.items():
+        setattr(entry, name, value)
+    path.write_text(format_po(po), encoding="utf-8")
+    return str(entry.msgid)
+
+
+def test_the_sample_newsroom_is_complete(
+    capsys: pytest.CaptureFixture[str], newsroom: Path
+) -> None:
+    data = status(capsys, newsroom)
+    assert data["source"] == "en" and data["locales"] == ["be", "ru"]
+    dates = [a["date"] for a in data["articles"]]
+    assert dates == sorted(dates, reverse=True) and len(dates) == 4
+    for article in data["articles"]:
+        assert article["segments"] > 30 and article["words"] > 400
+        for loc in ("be", "ru"):
+            cell = article["locales"][loc]
+            assert cell["ready"] and cell["percent"] == 100.0 and cell["errors"] == 0
+            assert cell["reviewed_words"] == cell["total_words"] == article["words"]
+    assert data["totals"]["be"]["ready"] == 4
+
+
+def test_states_words_and_readiness(capsys: pytest.CaptureFixture[str], newsroom: Path) -> None:
+    be = newsroom / "locales" / "be" / f"{ARTICLE}.po"
+    drafted = edit_po(be, 3, flags=["fuzzy"], tcomment="draft: google")
+    edit_po(be, 5, msgstr="")
+    edit_po(be, 7, flags=["fuzzy"], previous_msgid="An older sentence.")
+    data = status(capsys, newsroom, "--article", ARTICLE)
+    cell = data["articles"][0]["locales"]["be"]
+    assert (cell["draft"], cell["untranslated"], cell["stale"]) == (1, 1, 1)
+    assert cell["reviewed"] == data["articles"][0]["segments"] - 3
+    assert not cell["ready"] and cell["percent"] < 100
+    assert cell["total_words"] - cell["reviewed_words"] >= words(drafted)
+    assert data["articles"][0]["locales"]["ru"]["ready"]
+    code, _out, err = run(capsys, "status", "--root", str(newsroom), "--fail-under", "100")
+    assert code == 1 and f"{ARTICLE} [be]" in err
+    code, out, _err = run(capsys, "status", "--root", str(newsroom), "--fail-under", "50")
+    assert code == 0 and "no" in out and ARTICLE[:20] in out
+
+
+def test_an_out_of_date_catalog_is_never_complete(
+    capsys: pytest.CaptureFixture[str], newsroom: Path
+) -> None:
+    article = newsroom / "articles" / f"{ARTICLE}.md"
+    text = article.read_text(encoding="utf-8")
+    article.write_text(text + "\nA new closing sentence.\n", encoding="utf-8")
+    data = status(capsys, newsroom, "--article", ARTICLE)
+    for loc in ("be", "ru"):
+        cell = data["articles"][0]["locales"][loc]
+        assert cell["outdated"] and not cell["ready"]
+    code, _o, _e = run(capsys, "status", "--root", str(newsroom), "--fail-under", "0")
+    assert code == 1
+
+
+def test_a_malformed_catalog_is_reported_and_the_rest_still_shown(
+    capsys: pytest.CaptureFixture[str], newsroom: Path
+) -> None:
+    bad = newsroom / "locales" / "ru" / f"{ARTICLE}.po"
+    bad.write_text(bad.read_text(encoding="utf-8") + '\nmsgid "broken\n', encoding="utf-8")
+    code, out, err = run(capsys, "status", "--root", str(newsroom), "--json")
+    assert code == 3
+    assert f"{bad}:" in err
+    data = json.loads(out)
+    assert len(data["articles"]) == 4
+    row = next(a for a in data["articles"] if a["slug"] == ARTICLE)
+    assert not row["locales"]["ru"]["ready"] and row["locales"]["be"]["ready"]
+
+
+def test_post_edit_distance_per_engine(capsys: pytest.CaptureFixture[str], newsroom: Path) -> None:
+    be = newsroom / "locales" / "be" / f"{ARTICLE}.po"
+    live = [e for e in read_po(be) if not e.obsolete]
+    with open_ledger(newsroom / ".edition") as ledger:
+        ledger.record(
+            [
+                Draft("be", ARTICLE, live[1].msgctxt, live[1].msgid, "google", live[1].msgstr),
+                Draft("be", ARTICLE, live[2].msgctxt, live[2].msgid, "google", "Зусім іншы тэкст."),
+                Draft("be", ARTICLE, live[4].msgctxt, live[4].msgid, "memory 87%", live[4].msgstr),
+            ]
+        )
+    engines = status(capsys, newsroom)["engines"]["be"]
+    assert engines["google"]["reviewed"] == 2 and engines["google"]["unchanged"] == 1
+    expected = edit_ratio("Зусім іншы тэкст.", live[2].msgstr) / 2
+    assert engines["google"]["mean_edit"] == pytest.approx(expected, abs=1e-3)
+    assert engines["memory"] == {"reviewed": 1, "unchanged": 1, "mean_edit": 0.0}
+
+
+def test_edit_ratio() -> None:
+    assert edit_ratio("abc", "abc") == 0.0
+    assert edit_ratio("abc", "xyz") == 1.0
+    assert 0 < edit_ratio("Савет сабраўся.", "Савет сабраўся ўчора.") < 0.5
+
+
+def test_check_reports_errors_with_file_and_line(
+    capsys: pytest.CaptureFixture[str], newsroom: Path
+) -> None:
+    code, out, _err = run(capsys, "check", "--root", str(newsroom))
+    assert code == 0 and "0 errors" in out
+    be = newsroom / "locales" / "be" / f"{ARTICLE}.po"
+    po = read_po(be)
+    entry = next(e for e in po if "](" in e.msgstr)
+    entry.msgstr = entry.msgstr.replace("](http", "](ftp")
+    be.write_text(format_po(po), encoding="utf-8")
+    found = read_po(be).find(entry.msgid)
+    assert found is not None
+    line = found.linenum
+    code, out, _err = run(capsys, "check", "--root", str(newsroom), "--locale", "be", "--json")
+    assert code == 1
+    rows = json.loads(out)
+    urls = [r for r in rows if r["check"] == "urls"]
+    assert urls and urls[0]["file"] == f"locales/be/{ARTICLE}.po" and urls[0]["line"] == line
+    assert urls[0]["severity"] == "error" and urls[0]["slug"] == ARTICLE
+    code, _out, err = run(capsys, "check", "--root", str(newsroom), "--locale", "xx")
+    assert code == 3 and "not a target locale" in err
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
+def test_dashboard_in_headless_chromium(capsys: pytest.CaptureFixture[str], newsroom: Path) -> None:
+    be = newsroom / "locales" / "be" / f"{ARTICLE}.po"
+    pending = edit_po(be, 3, flags=["fuzzy"], tcomment="draft: google")
+    edit_po(be, 4, msgstr="<script>document.title='PWNED'</script>")
+    page = newsroom / "status.html"
+    code, _out, err = run(capsys, "status", "--root", str(newsroom), "--html", str(page))
+    assert code == 0, err
+    html = page.read_text(encoding="utf-8")
+    assert "http://" not in html.replace("http://www.w3.org", "") and "<script" not in html
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "dashboard.png"
+    base = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1280,1400"]
+    subprocess.run(
+        [*base, f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120, check=True
+    )
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+    dom = subprocess.run(
+        [*base, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120
+    ).stdout
+    assert "PWNED" not in dom.split("<title>")[1].split("</title>")[0]
+    for slug in ("week-47-labour-shortages", "week-12-new-local-councils"):
+        assert f'id="{slug}"' in dom
+    assert pending.replace('"', "&quot;")[:30] in dom or pending[:30] in dom
+    print(f"dashboard screenshot: {shot}")
