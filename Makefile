@@ -18,6 +18,7 @@ $(VENV)/.installed: pyproject.toml .ci/setup
 run: setup
 	$(BIN)/edition sync --root .
 	$(BIN)/edition status --root . --html .edition/status.html
+	$(BIN)/edition publish --root .
 
 lint: setup
 	$(BIN)/ruff check .

@@ -254,6 +254,68 @@ def cmd_check(args: argparse.Namespace) -> int:
     return errors.EXIT_OK
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    from .site import publish
+
+    settings = load_settings(args.root)
+    articles, bad = load_articles(settings, None)
+    out = Path(args.out) if args.out else None
+    report = publish(settings, articles, out=out, base_url=args.base_url, wait=args.wait)
+    for error in report.errors:
+        _report(error)
+    if args.json:
+        print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        for slug, blockers in report.held.items():
+            for b in blockers:
+                print(f"held {slug}: {b.locale} is not ready: {'; '.join(b.reasons)}")
+        for slug in report.outdated:
+            print(f"outdated {slug}: the English changed; the last complete editions stay online")
+        print(
+            f"{len(report.published)} articles published in {1 + len(settings.locales)} languages "
+            f"({len(report.rendered)} rendered, {len(report.reused)} unchanged), "
+            f"{len(report.held)} held, {len(report.outdated)} outdated"
+        )
+        print(report.out)
+    if bad or report.errors:
+        return errors.EXIT_BAD_INPUT
+    if args.strict and report.held:
+        return errors.EXIT_FAILED_CHECK
+    return errors.EXIT_OK
+
+
+def cmd_assemble(args: argparse.Namespace) -> int:
+    from .assemble import assemble
+
+    settings = load_settings(args.root)
+    locales = (
+        [settings.source, *_locales(settings, args.locale)]
+        if not args.locale
+        else (_locales(settings, args.locale))
+    )
+    articles, bad = load_articles(settings, args.article)
+    out = Path(args.out) if args.out else settings.root / "editions"
+    report = assemble(settings, articles, locales, out)
+    for error in report.errors:
+        _report(error)
+    for path in report.written:
+        print(f"wrote {path}")
+    print(f"{len(report.written)} written, {len(report.unchanged)} unchanged")
+    return errors.EXIT_BAD_INPUT if bad or report.errors else errors.EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    settings = load_settings(args.root)
+    out = Path(args.out) if args.out else settings.root / "site"
+    if not out.exists():
+        raise WorkflowError("no site has been built yet", path=out, hint="run edition publish")
+    dashboard = settings.state_dir / "status.html"
+    serve(out, dashboard, args.port, announce=lambda url: print(f"serving {url}", flush=True))
+    return errors.EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="edition",
@@ -331,6 +393,45 @@ def build_parser() -> argparse.ArgumentParser:
         "--article", action="append", metavar="SLUG", help="only this article (repeatable)"
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = command(
+        "publish",
+        cmd_publish,
+        "Build the static site: each article in every language, or not at all.",
+        "edition publish --base-url https://review.example.org --strict",
+    )
+    p.add_argument("--out", metavar="DIR", help="where the site goes (default: site/ in the root)")
+    p.add_argument(
+        "--base-url", metavar="URL", help="absolute URL of the site, for links and feeds"
+    )
+    p.add_argument("--strict", action="store_true", help="exit 1 when any article is held back")
+    p.add_argument("--json", action="store_true", help="machine-readable report")
+    p.add_argument(
+        "--wait", type=float, default=30.0, metavar="SECONDS", help="how long to wait for the lock"
+    )
+
+    p = command(
+        "assemble",
+        cmd_assemble,
+        "Write each edition as Markdown with translated front matter (for Hugo, MkDocs).",
+        "edition assemble --locale be --out build/content",
+    )
+    p.add_argument("--locale", action="append", metavar="L", help="only this locale (repeatable)")
+    p.add_argument(
+        "--article", action="append", metavar="SLUG", help="only this article (repeatable)"
+    )
+    p.add_argument("--out", metavar="DIR", help="output folder (default: editions/ in the root)")
+
+    p = command(
+        "serve",
+        cmd_serve,
+        "Preview the built site and the status dashboard on 127.0.0.1.",
+        "edition serve --port 8000",
+    )
+    p.add_argument("--out", metavar="DIR", help="the built site (default: site/ in the root)")
+    p.add_argument(
+        "--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000; 0: any)"
+    )
 
     p = command(
         "segments",

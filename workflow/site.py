@@ -1,0 +1,560 @@
+"""The static site: every edition of an article goes out together, or none does.
+
+Rules:
+
+* The gate: an article is published only when every target edition is
+  ready (`status`: catalog in step with the article, every entry reviewed,
+  no error-level check).  Otherwise none of its editions appears anywhere:
+  pages, indexes, feeds, sitemap.  Only reviewed msgstr reaches a page.
+* An article published before whose editions are no longer all ready (its
+  English changed, say) stays online exactly as last built, and is reported
+  as outdated.  The publication manifest (``.manifest.json`` in the site)
+  records, per article, the hash of the inputs each page was built from.
+* Unchanged articles are not re-rendered: their pages are hard-linked from
+  the live build when the input hash matches.  The result is always the
+  complete site.
+* Atomic: ``OUT`` is a symlink to ``.OUT.builds/<id>``; the new build is
+  made beside the old and the symlink is replaced by one rename, so a
+  failure or SIGKILL at any point leaves the previous site whole.
+* Safe: Jinja2 autoescape; Markdown rendered with raw HTML disabled and link
+  and image URLs limited to http, https, mailto and relative ones.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape as xml_escape
+
+from babel.core import Locale
+from babel.dates import format_date, format_interval
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, select_autoescape
+from markdown_it import MarkdownIt
+
+from .article import Article, parse_article
+from .catalog import State, entry_state
+from .config import Settings
+from .errors import ConfigError, WorkflowError
+from .files import root_lock, sha256
+from .poformat import read_po
+from .segment import Segment
+from .status import Edition, collect
+
+#: Bumped when the page-building code changes, so old pages are re-rendered.
+RENDER_VERSION = "1"
+_SAFE_SCHEMES = ("http:", "https:", "mailto:")
+_SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+class PublishError(WorkflowError):
+    """The site cannot be built or swapped in."""
+
+
+# -- Markdown -> HTML -----------------------------------------------------------
+
+
+def safe_url(url: str) -> bool:
+    """http, https, mailto and relative URLs only; never javascript:, data:, vbscript:."""
+    # Browsers ignore ASCII whitespace and control characters inside a scheme.
+    cleaned = re.sub(r"[\x00-\x20\x7f]", "", url)
+    if not _SCHEME_RE.match(cleaned):
+        return True  # relative, or protocol-relative (http or https)
+    return cleaned.lower().startswith(_SAFE_SCHEMES)
+
+
+def markdown_renderer() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
+    md.validateLink = safe_url  # type: ignore[method-assign]
+    return md
+
+
+# -- what is published --------------------------------------------------------
+
+
+@dataclass
+class Blocker:
+    locale: str
+    reasons: list[str]
+
+
+@dataclass
+class PublishReport:
+    out: Path
+    published: list[str] = field(default_factory=list)
+    held: dict[str, list[Blocker]] = field(default_factory=dict)
+    outdated: list[str] = field(default_factory=list)
+    rendered: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    errors: list[WorkflowError] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "out": str(self.out),
+            "published": self.published,
+            "held": [
+                {
+                    "slug": slug,
+                    "blocking": [{"locale": b.locale, "reasons": b.reasons} for b in blockers],
+                }
+                for slug, blockers in self.held.items()
+            ],
+            "outdated": self.outdated,
+            "rendered": self.rendered,
+            "reused": self.reused,
+        }
+
+
+def _reasons(ed: Edition) -> list[str]:
+    reasons = []
+    if ed.missing:
+        reasons.append("no catalog: run edition sync")
+    if ed.unreadable:
+        reasons.append(f"catalog cannot be read: {ed.unreadable}")
+    if ed.outdated:
+        reasons.append("catalog out of date with the article: run edition sync")
+    for state in (State.UNTRANSLATED, State.DRAFT, State.STALE):
+        if ed.counts[state] and not ed.missing:
+            reasons.append(f"{ed.counts[state]} {state.value}")
+    if ed.errors:
+        first = next(f for f in ed.findings if f.severity.value == "error")
+        reasons.append(f"{ed.errors} check errors, e.g. [{first.check}] {first.message}")
+    return reasons
+
+
+def _lookup(po_path: Path) -> Callable[[Segment], str | None]:
+    """Reviewed translations only: a draft never reaches a page."""
+    table: dict[tuple[str | None, str], str] = {}
+    for entry in read_po(po_path):
+        if not entry.obsolete and entry_state(entry) is State.REVIEWED:
+            table[(entry.msgctxt, entry.msgid)] = entry.msgstr
+    return lambda seg: table.get((seg.msgctxt, seg.msgid))
+
+
+def translated(article: Article, settings: Settings, locale: str) -> Article:
+    """The article in ``locale``, reviewed translations only, re-read as an article."""
+    if locale == settings.source:
+        return article
+    text = article.assemble(_lookup(settings.po_path(locale, article.slug)))
+    return parse_article(text, path=article.path, mode="block")
+
+
+# -- rendering -----------------------------------------------------------------
+
+
+def _environment(settings: Settings) -> Environment:
+    loaders: list[Any] = []
+    custom = settings.root / "templates"
+    if custom.is_dir():
+        loaders.append(FileSystemLoader(str(custom)))
+    loaders.append(PackageLoader("workflow", "templates"))
+    env = Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=select_autoescape(["html", "xml", "j2"], default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+def _site_settings(settings: Settings, base_url: str | None) -> dict[str, Any]:
+    table = settings.sections.get("site", {})
+    known = {"title", "base_url", "description"}
+    for key in table:
+        if key not in known:
+            raise ConfigError(
+                f"unknown setting '{key}' in [tool.edition.site]",
+                path=settings.root / "pyproject.toml",
+                hint="known: " + ", ".join(sorted(known)),
+            )
+    titles = table.get("title", {})
+    if isinstance(titles, str):
+        titles = {settings.source: titles}
+    if not isinstance(titles, dict):
+        raise ConfigError(
+            "[tool.edition.site] title must be text or a table of locale = text",
+            path=settings.root / "pyproject.toml",
+        )
+    url = base_url if base_url is not None else str(table.get("base_url", ""))
+    if url and not url.lower().startswith(("http://", "https://")):
+        raise ConfigError(
+            f"base URL {url!r} must start with http:// or https://",
+            path=settings.root / "pyproject.toml",
+        )
+    return {"titles": titles, "base_url": url.rstrip("/")}
+
+
+def language_name(locale: str) -> str:
+    """The language named in itself: English, беларуская, русский."""
+    try:
+        return str(Locale.parse(locale).display_name or locale)
+    except (ValueError, LookupError):
+        return locale
+
+
+@dataclass
+class Page:
+    article: Article
+    locale: str
+    title: str
+    lead: str | None
+    section: str | None
+    body_html: str
+    date_text: str
+    period_text: str | None
+    iso_date: str
+
+
+class Renderer:
+    def __init__(self, settings: Settings, site: dict[str, Any]) -> None:
+        self.settings = settings
+        self.site = site
+        self.env = _environment(settings)
+        self.md = markdown_renderer()
+        self.languages = [settings.source, *settings.locales]
+
+    def site_title(self, locale: str) -> str:
+        titles: dict[str, str] = self.site["titles"]
+        return str(titles.get(locale) or titles.get(self.settings.source) or "Weekly review")
+
+    def url(self, path: str) -> str:
+        """Absolute when a base URL is set; otherwise root-relative."""
+        return f"{self.site['base_url']}/{path}" if self.site["base_url"] else f"/{path}"
+
+    def page(self, article: Article, locale: str) -> Page:
+        fm = article.front_matter
+        period = None
+        if fm.period_start and fm.period_end:
+            period = format_interval(fm.period_start, fm.period_end, "yMMMd", locale=locale)
+        return Page(
+            article=article,
+            locale=locale,
+            title=fm.title,
+            lead=fm.lead,
+            section=fm.section,
+            body_html=self.md.render(article.body),
+            date_text=format_date(fm.date, "long", locale=locale),
+            period_text=period,
+            iso_date=fm.date.isoformat(),
+        )
+
+    def common(self, locale: str, depth: int) -> dict[str, Any]:
+        # Relative links, so the site works from any folder and from file://.
+        rel = "../" * depth
+        return {
+            "lang": locale,
+            "rel": rel,
+            "site_title": self.site_title(locale),
+            "languages": [(loc, language_name(loc)) for loc in self.languages],
+            "css": f"{rel}assets/site.css",
+        }
+
+    def article_html(self, page: Page) -> str:
+        slug = page.article.slug
+        alternates = [(loc, self.url(f"{loc}/{slug}/")) for loc in self.languages]
+        return self.env.get_template("site_article.html.j2").render(
+            **self.common(page.locale, 2),
+            page=page,
+            canonical=self.url(f"{page.locale}/{slug}/"),
+            alternates=alternates,
+            x_default=self.url(f"{self.settings.source}/{slug}/"),
+            switch=[
+                (loc, language_name(loc), f"../../{loc}/{slug}/", loc == page.locale)
+                for loc in self.languages
+            ],
+        )
+
+    def index_html(self, locale: str, pages: Sequence[Page]) -> str:
+        weeks: dict[str, list[Page]] = {}
+        for p in pages:
+            weeks.setdefault(p.period_text or p.date_text, []).append(p)
+        return self.env.get_template("site_index.html.j2").render(
+            **self.common(locale, 1),
+            weeks=list(weeks.items()),
+            canonical=self.url(f"{locale}/"),
+            alternates=[(loc, self.url(f"{loc}/")) for loc in self.languages],
+            x_default=self.url(f"{self.settings.source}/"),
+            switch=[(loc, language_name(loc), f"/{loc}/", loc == locale) for loc in self.languages],
+        )
+
+    def root_html(self) -> str:
+        return self.env.get_template("site_root.html.j2").render(
+            **self.common(self.settings.source, 0),
+            choices=[(loc, language_name(loc), f"{loc}/") for loc in self.languages],
+            canonical=self.url(""),
+            alternates=[(loc, self.url(f"{loc}/")) for loc in self.languages],
+            x_default=self.url(f"{self.settings.source}/"),
+            switch=[],
+        )
+
+    def feed_xml(self, locale: str, pages: Sequence[Page], updated: str) -> str:
+        return self.env.get_template("site_feed.xml.j2").render(
+            lang=locale,
+            site_title=self.site_title(locale),
+            feed_url=self.url(f"{locale}/feed.xml"),
+            home=self.url(f"{locale}/"),
+            updated=updated,
+            entries=[
+                {
+                    "title": p.title,
+                    "url": self.url(f"{locale}/{p.article.slug}/"),
+                    "id": f"urn:edition:{locale}:{p.article.slug}",
+                    "date": f"{p.iso_date}T00:00:00Z",
+                    "summary": p.lead or "",
+                    "authors": p.article.front_matter.authors,
+                }
+                for p in pages
+            ],
+        )
+
+    def sitemap_xml(self, slugs: Sequence[str]) -> str:
+        lines = [
+            '<?xml version="1.0" encoding="UTF-8"?>',
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+            ' xmlns:xhtml="http://www.w3.org/1999/xhtml">',
+        ]
+        for path in ["", *(f"{{loc}}/{slug}/" for slug in slugs)]:
+            for loc in self.languages:
+                here = path.format(loc=loc) if path else f"{loc}/"
+                lines.append(f"  <url><loc>{xml_escape(self.url(here))}</loc>")
+                for other in self.languages:
+                    there = path.format(loc=other) if path else f"{other}/"
+                    lines.append(
+                        f'    <xhtml:link rel="alternate" hreflang="{other}"'
+                        f' href="{xml_escape(self.url(there))}"/>'
+                    )
+                lines.append("  </url>")
+        lines.append("</urlset>")
+        return "\n".join(lines) + "\n"
+
+
+# -- building and swapping -----------------------------------------------------
+
+
+def _builds_dir(out: Path) -> Path:
+    return out.parent / f".{out.name}.builds"
+
+
+def _live_build(out: Path) -> Path | None:
+    if out.is_symlink():
+        target = out.resolve()
+        return target if target.is_dir() else None
+    return out if out.is_dir() else None
+
+
+def _read_manifest(build: Path | None) -> dict[str, Any]:
+    if build is None:
+        return {"articles": {}}
+    path = build / ".manifest.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"articles": {}}
+    return data if isinstance(data, dict) and "articles" in data else {"articles": {}}
+
+
+def _input_hash(settings: Settings, article: Article, template_hash: str, site: str) -> str:
+    h = hashlib.sha256()
+    for part in (RENDER_VERSION, template_hash, site, article.text):
+        h.update(part.encode("utf-8"))
+        h.update(b"\0")
+    for locale in settings.locales:
+        path = settings.po_path(locale, article.slug)
+        h.update(path.read_bytes() if path.is_file() else b"")
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _templates_hash(settings: Settings) -> str:
+    h = hashlib.sha256()
+    dirs = [Path(__file__).parent / "templates", settings.root / "templates"]
+    for d in dirs:
+        if d.is_dir():
+            for f in sorted(d.iterdir()):
+                if f.is_file():
+                    h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def _fsync_tree(root: Path) -> None:
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        fd = os.open(dirpath, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _swap(out: Path, build: Path) -> None:
+    """Point ``out`` at ``build`` with one rename."""
+    link = out.parent / f".{out.name}.link-{os.getpid()}"
+    with contextlib.suppress(FileNotFoundError):
+        link.unlink()
+    os.symlink(os.path.relpath(build, out.parent), link)
+    if out.exists() and not out.is_symlink():
+        # A site from before edition managed it: keep it as a build first.
+        legacy = _builds_dir(out) / f"legacy-{int(time.time())}"
+        os.rename(out, legacy)
+    os.replace(link, out)
+    fd = os.open(out.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _clean_builds(out: Path, keep: Path) -> None:
+    builds = _builds_dir(out)
+    for child in builds.iterdir():
+        if child.resolve() != keep.resolve():
+            shutil.rmtree(child, ignore_errors=True)
+
+
+def publish(
+    settings: Settings,
+    articles: Sequence[Article],
+    out: Path | None = None,
+    base_url: str | None = None,
+    wait: float = 30.0,
+) -> PublishReport:
+    """Build the complete site for ``articles`` and swap it in atomically."""
+    out = (out if out is not None else settings.root / "site").absolute()
+    report = PublishReport(out / "index.html")
+    site = _site_settings(settings, base_url)
+    with root_lock(settings.state_dir, wait, "publish"):
+        status = collect(settings, articles, settings.locales)
+        report.errors.extend(status.errors)
+        live = _live_build(out)
+        previous = _read_manifest(live)["articles"]
+        renderer = Renderer(settings, site)
+        template_hash = _templates_hash(settings)
+        site_key = json.dumps(site, sort_keys=True)
+        builds = _builds_dir(out)
+        builds.mkdir(parents=True, exist_ok=True)
+        build = builds / f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{os.getpid()}"
+        build.mkdir()
+        try:
+            manifest: dict[str, Any] = {"articles": {}}
+            pages: dict[str, list[Page]] = {loc: [] for loc in renderer.languages}
+            for st in status.articles:
+                article = st.article
+                slug = article.slug
+                if not st.ready:
+                    report.held[slug] = [
+                        Blocker(loc, _reasons(ed))
+                        for loc, ed in st.editions.items()
+                        if not ed.ready
+                    ]
+                    old = previous.get(slug)
+                    if old is not None and live is not None:
+                        # Keep the last complete form online, exactly as it was.
+                        _link_pages(live, build, slug, renderer.languages)
+                        manifest["articles"][slug] = old
+                        for loc in renderer.languages:
+                            pages[loc].append(_page_from_manifest(old, loc, article))
+                        report.outdated.append(slug)
+                    continue
+                key = _input_hash(settings, article, template_hash, site_key)
+                old = previous.get(slug)
+                editions = {loc: translated(article, settings, loc) for loc in renderer.languages}
+                page_of = {loc: renderer.page(ed, loc) for loc, ed in editions.items()}
+                if old is not None and old.get("key") == key and live is not None:
+                    _link_pages(live, build, slug, renderer.languages)
+                    report.reused.append(slug)
+                else:
+                    for loc, page in page_of.items():
+                        _write(build / loc / slug / "index.html", renderer.article_html(page))
+                    report.rendered.append(slug)
+                manifest["articles"][slug] = {
+                    "key": key,
+                    "source": sha256(article.text.encode("utf-8")),
+                    "catalogs": {
+                        loc: sha256(settings.po_path(loc, slug).read_bytes())
+                        for loc in settings.locales
+                    },
+                    "pages": {
+                        loc: {
+                            "title": p.title,
+                            "lead": p.lead,
+                            "date": p.iso_date,
+                            "period": p.period_text,
+                        }
+                        for loc, p in page_of.items()
+                    },
+                }
+                for loc, page in page_of.items():
+                    pages[loc].append(page)
+                report.published.append(slug)
+            stamp = _updated(pages)
+            for loc in renderer.languages:
+                ordered = sorted(
+                    pages[loc], key=lambda p: (p.iso_date, p.article.slug), reverse=True
+                )
+                _write(build / loc / "index.html", renderer.index_html(loc, ordered))
+                _write(build / loc / "feed.xml", renderer.feed_xml(loc, ordered, stamp))
+            _write(build / "index.html", renderer.root_html())
+            listed = sorted(manifest["articles"])
+            _write(build / "sitemap.xml", renderer.sitemap_xml(listed))
+            # Served as is: CSS must not go through HTML autoescaping.
+            assert renderer.env.loader is not None
+            css, _name, _up = renderer.env.loader.get_source(renderer.env, "site.css")
+            _write(build / "assets" / "site.css", css)
+            _write(build / ".manifest.json", json.dumps(manifest, indent=1, sort_keys=True))
+            _fsync_tree(build)
+            _swap(out, build)
+        except BaseException:
+            shutil.rmtree(build, ignore_errors=True)
+            raise
+        _clean_builds(out, build)
+    return report
+
+
+def _updated(pages: dict[str, list[Page]]) -> str:
+    dates = [p.iso_date for ps in pages.values() for p in ps]
+    return f"{max(dates)}T00:00:00Z" if dates else "1970-01-01T00:00:00Z"
+
+
+def _link_pages(live: Path, build: Path, slug: str, languages: Sequence[str]) -> None:
+    for loc in languages:
+        source = live / loc / slug / "index.html"
+        if source.is_file():
+            target = build / loc / slug / "index.html"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(source, target)
+
+
+def _page_from_manifest(entry: dict[str, Any], locale: str, article: Article) -> Page:
+    """An index line for an article kept in its last published form."""
+    info = entry.get("pages", {}).get(locale, {})
+    date = dt.date.fromisoformat(info.get("date", article.date.isoformat()))
+    return Page(
+        article=article,
+        locale=locale,
+        title=str(info.get("title", article.title)),
+        lead=info.get("lead"),
+        section=None,
+        body_html="",
+        date_text=format_date(date, "long", locale=locale),
+        period_text=info.get("period"),
+        iso_date=date.isoformat(),
+    )
