@@ -29,6 +29,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -451,8 +452,10 @@ def publish(
         site_key = json.dumps(site, sort_keys=True)
         builds = _builds_dir(out)
         builds.mkdir(parents=True, exist_ok=True)
-        build = builds / f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{os.getpid()}"
-        build.mkdir()
+        build = Path(
+            tempfile.mkdtemp(prefix=f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-", dir=builds)
+        )
+        os.chmod(build, 0o755)
         try:
             manifest: dict[str, Any] = {"articles": {}}
             pages: dict[str, list[Page]] = {loc: [] for loc in renderer.languages}

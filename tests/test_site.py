@@ -1,0 +1,338 @@
+"""`edition publish`, `assemble` and `serve` end to end on a copy of the sample newsroom."""
+
+from __future__ import annotations
+
+import html.parser
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from workflow import site as site_module
+from workflow.cli import main
+from workflow.poformat import format_po, read_po
+from workflow.serve import make_server
+
+from .conftest import ROOT
+
+ARTICLE = "week-21-union-state-tax-accord"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+LANGS = ("en", "be", "ru")
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def publish(capsys: pytest.CaptureFixture[str], root: Path, *args: str) -> dict:  # type: ignore[type-arg]
+    code, out, err = run(capsys, "publish", "--root", str(root), "--json", *args)
+    assert code in (0, 1), err
+    data: dict = json.loads(out)  # type: ignore[type-arg]
+    return data
+
+
+def every_file(site: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(site)): p.read_text(encoding="utf-8")
+        for p in sorted(site.rglob("*"))
+        if p.is_file() and p.suffix in (".html", ".xml")
+    }
+
+
+def make_fuzzy(po_path: Path, index: int = 2) -> None:
+    po = read_po(po_path)
+    [e for e in po if not e.obsolete][index].flags = ["fuzzy"]
+    po_path.write_text(format_po(po), encoding="utf-8")
+
+
+def test_publishes_every_edition_of_the_sample(
+    capsys: pytest.CaptureFixture[str], newsroom: Path
+) -> None:
+    data = publish(capsys, newsroom, "--base-url", "https://review.example.org")
+    assert len(data["published"]) == 4 and data["held"] == []
+    site = newsroom / "site"
+    assert site.is_symlink()
+    for lang in LANGS:
+        assert (site / lang / "index.html").is_file() and (site / lang / "feed.xml").is_file()
+        for slug in data["published"]:
+            assert (site / lang / slug / "index.html").is_file()
+    assert (site / "index.html").is_file() and (site / "assets" / "site.css").is_file()
+    ru = (site / "ru" / ARTICLE / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="ru">' in ru
+    assert "19–25 мая 2025\u202fг." in ru  # Babel's period, narrow no-break space
+    assert "27 мая 2025\u202fг." in ru
+    assert f'<link rel="canonical" href="https://review.example.org/ru/{ARTICLE}/">' in ru
+    for lang in LANGS:
+        assert f'hreflang="{lang}" href="https://review.example.org/{lang}/{ARTICLE}/"' in ru
+    assert 'hreflang="x-default" href="https://review.example.org/en/' in ru
+    assert "беларуская" in ru and "English" in ru and "русский" in ru
+    be = (site / "be" / ARTICLE / "index.html").read_text(encoding="utf-8")
+    assert "19–25 мая 2025" in be
+    en = (site / "en" / ARTICLE / "index.html").read_text(encoding="utf-8")
+    assert "May 19\u2009–\u200925, 2025" in en
+    # Translated title and body, never a draft: every reviewed msgstr is used.
+    po = read_po(newsroom / "locales" / "ru" / f"{ARTICLE}.po")
+    title = next(e for e in po if e.msgctxt == "title").msgstr
+    assert f"<h1>{title}</h1>" in ru
+    sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
+    assert sitemap.count("<url>") == 3 + 3 * 4 and "xhtml:link" in sitemap
+    feed = (site / "be" / "feed.xml").read_text(encoding="utf-8")
+    assert feed.count("<entry>") == 4 and 'xml:lang="be"' in feed
+    assert "http" not in (site / "assets" / "site.css").read_text(encoding="utf-8")
+
+
+def test_one_unready_edition_holds_all_three(
+    capsys: pytest.CaptureFixture[str], newsroom: Path
+) -> None:
+    make_fuzzy(newsroom / "locales" / "be" / f"{ARTICLE}.po")
+    data = publish(capsys, newsroom)
+    assert ARTICLE not in data["published"] and len(data["published"]) == 3
+    (held,) = data["held"]
+    assert held["slug"] == ARTICLE
+    assert [b["locale"] for b in held["blocking"]] == ["be"]
+    assert "1 draft" in held["blocking"][0]["reasons"]
+    for name, text in every_file(newsroom / "site").items():
+        assert ARTICLE not in name and ARTICLE not in text, name
+    code, _out, _err = run(capsys, "publish", "--root", str(newsroom), "--strict")
+    assert code == 1
+
+
+def test_outdated_article_stays_online_as_last_published(
+    capsys: pytest.CaptureFixture[str], newsroom: Path
+) -> None:
+    publish(capsys, newsroom)
+    page = newsroom / "site" / "ru" / ARTICLE / "index.html"
+    before = page.read_text(encoding="utf-8")
+    article = newsroom / "articles" / f"{ARTICLE}.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\nOne more sentence.\n", "utf-8")
+    run(capsys, "sync", "--root", str(newsroom), "-q")
+    data = publish(capsys, newsroom)
+    assert data["outdated"] == [ARTICLE] and ARTICLE not in data["published"]
+    assert page.read_text(encoding="utf-8") == before
+    assert "One more sentence" not in (newsroom / "site" / "en" / ARTICLE / "index.html").read_text(
+        encoding="utf-8"
+    )
+    assert ARTICLE in (newsroom / "site" / "ru" / "index.html").read_text(encoding="utf-8")
+
+
+def test_unchanged_pages_are_not_rendered_again(
+    capsys: pytest.CaptureFixture[str], newsroom: Path
+) -> None:
+    first = publish(capsys, newsroom)
+    assert len(first["rendered"]) == 4
+    page = newsroom / "site" / "be" / ARTICLE / "index.html"
+    inode = page.stat().st_ino
+    po = newsroom / "locales" / "be" / "week-47-labour-shortages.po"
+    text = po.read_text(encoding="utf-8")
+    po.write_text(text.replace("# Belarusian", "# Belarusian (edited)", 1), encoding="utf-8")
+    second = publish(capsys, newsroom)
+    assert second["rendered"] == ["week-47-labour-shortages"]
+    assert sorted(second["reused"]) == sorted(
+        s for s in first["published"] if s != "week-47-labour-shortages"
+    )
+    assert page.stat().st_ino == inode  # the same file, linked into the new build
+    builds = list((newsroom / ".site.builds").iterdir())
+    assert len(builds) == 1  # old builds are removed after the swap
+
+
+def test_a_failed_build_leaves_the_previous_site_whole(
+    capsys: pytest.CaptureFixture[str], newsroom: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publish(capsys, newsroom)
+    before = every_file(newsroom / "site")
+    make_fuzzy(newsroom / "locales" / "be" / "week-47-labour-shortages.po")
+
+    def boom(*_a: object, **_k: object) -> str:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(site_module.Renderer, "sitemap_xml", boom)
+    with pytest.raises(RuntimeError):
+        main(["publish", "--root", str(newsroom)])
+    assert every_file(newsroom / "site") == before
+    assert len(list((newsroom / ".site.builds").iterdir())) == 1
+
+
+def test_sigkill_at_any_point_leaves_a_whole_site(newsroom: Path) -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    cmd = [sys.executable, "-m", "workflow", "publish", "--root", str(newsroom)]
+    subprocess.run(cmd, check=True, capture_output=True, env=env)
+    started = time.monotonic()
+    subprocess.run(cmd, check=True, capture_output=True, env=env)
+    full = time.monotonic() - started
+    expected = set(every_file(newsroom / "site"))
+    for n in range(12):
+        # Change an input so each run really renders, then kill it somewhere.
+        po = newsroom / "locales" / "ru" / f"{ARTICLE}.po"
+        po.write_text(po.read_text(encoding="utf-8").replace("# ", f"# {n} ", 1), "utf-8")
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        time.sleep(full * n / 11)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert set(every_file(newsroom / "site")) == expected
+    subprocess.run(cmd, check=True, capture_output=True, env=env)
+    assert set(every_file(newsroom / "site")) == expected
+
+
+XSS = [
+    "<script>document.title='PWNED'</script>",
+    "<img src=x onerror=\"document.title='PWNED'\">",
+    "[click](javascript:document.title='PWNED')",
+    "[click](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "[click]( JaVaScRiPt:document.title='PWNED')",
+    '"><svg onload="document.title=\'PWNED\'">',
+    "![x](javascript:document.title='PWNED')",
+]
+
+
+class _Audit(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.bad: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "iframe", "object", "embed", "svg"):
+            self.bad.append(tag)
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.bad.append(f"{tag} {name}")
+            if name in ("href", "src") and value is not None:
+                v = "".join(value.split()).lower()
+                if v.startswith(("javascript:", "data:", "vbscript:")):
+                    self.bad.append(f"{tag} {name}={value}")
+
+
+def test_translators_and_authors_cannot_inject_script(
+    capsys: pytest.CaptureFixture[str], newsroom: Path
+) -> None:
+    po_path = newsroom / "locales" / "be" / f"{ARTICLE}.po"
+    po = read_po(po_path)
+    live = [e for e in po if not e.obsolete]
+    for entry, payload in zip(live[: len(XSS)], XSS, strict=True):
+        entry.msgstr = payload
+        entry.tcomment = (
+            "check: ignore markup urls code numbers end-punctuation length quotes whitespace"
+        )
+    po_path.write_text(format_po(po), encoding="utf-8")
+    article = newsroom / "articles" / "week-47-labour-shortages.md"
+    text = article.read_text(encoding="utf-8")
+    article.write_text(
+        text
+        + "\n[bad](javascript:document.title='PWNED') <script>document.title='PWNED'</script>\n",
+        encoding="utf-8",
+    )
+    run(capsys, "sync", "--root", str(newsroom), "-q")
+    for lang in ("be", "ru"):
+        po2 = read_po(newsroom / "locales" / lang / "week-47-labour-shortages.po")
+        for e in po2:
+            if not e.msgstr:
+                e.msgstr = e.msgid
+                e.tcomment = "check: ignore identical"
+            e.flags = [f for f in e.flags if f != "fuzzy"]
+        (newsroom / "locales" / lang / "week-47-labour-shortages.po").write_text(
+            format_po(po2), "utf-8"
+        )
+    data = publish(capsys, newsroom)
+    assert ARTICLE in data["published"] and "week-47-labour-shortages" in data["published"], data
+    for name, content in every_file(newsroom / "site").items():
+        audit = _Audit()
+        audit.feed(content)
+        assert audit.bad == [], (name, audit.bad)
+    if shutil.which("chromium") is None:
+        pytest.skip("chromium is not installed")
+    for page in (f"be/{ARTICLE}/index.html", "en/week-47-labour-shortages/index.html"):
+        dom = subprocess.run(
+            [
+                "chromium",
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--dump-dom",
+                (newsroom / "site" / page).as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        ).stdout
+        title = dom.split("<title>")[1].split("</title>")[0]
+        # A payload that ran would have replaced the whole title.
+        assert title.strip() != "PWNED" and title.endswith("review"), title
+        assert "PWNED" in dom  # shown as text, never run
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
+def test_screenshots_on_a_phone_and_a_desktop(
+    capsys: pytest.CaptureFixture[str], newsroom: Path
+) -> None:
+    publish(capsys, newsroom)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page = (newsroom / "site" / "be" / ARTICLE / "index.html").as_uri()
+    for width, height in ((390, 844), (1280, 1000)):
+        shot = ARTIFACTS / f"article-be-{width}.png"
+        subprocess.run(
+            [
+                "chromium",
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                f"--window-size={width},{height}",
+                f"--screenshot={shot}",
+                page,
+            ],
+            capture_output=True,
+            timeout=120,
+            check=True,
+        )
+        assert shot.read_bytes()[:4] == b"\x89PNG" and shot.stat().st_size > 20_000
+        print(f"screenshot: {shot}")
+
+
+def test_assemble_writes_each_edition_as_markdown(
+    capsys: pytest.CaptureFixture[str], newsroom: Path
+) -> None:
+    out = newsroom / "editions"
+    code, _out, err = run(capsys, "assemble", "--root", str(newsroom), "--out", str(out))
+    assert code == 0, err
+    english = (newsroom / "articles" / f"{ARTICLE}.md").read_text(encoding="utf-8")
+    assert (out / "en" / f"{ARTICLE}.md").read_text(encoding="utf-8") == english
+    be = (out / "be" / f"{ARTICLE}.md").read_text(encoding="utf-8")
+    po = read_po(newsroom / "locales" / "be" / f"{ARTICLE}.po")
+    assert next(e for e in po if e.msgctxt == "title").msgstr in be
+    from workflow import parse_article
+
+    assert parse_article(be).front_matter.date.isoformat() == "2025-05-27"
+    # A draft never goes into an edition: its English stays.
+    make_fuzzy(newsroom / "locales" / "be" / f"{ARTICLE}.po", 3)
+    run(capsys, "assemble", "--root", str(newsroom), "--out", str(out), "--locale", "be")
+    fuzzy = [
+        e for e in read_po(newsroom / "locales" / "be" / f"{ARTICLE}.po") if "fuzzy" in e.flags
+    ]
+    assert fuzzy[0].msgstr not in (out / "be" / f"{ARTICLE}.md").read_text(encoding="utf-8")
+
+
+def test_serve_answers_on_loopback(capsys: pytest.CaptureFixture[str], newsroom: Path) -> None:
+    publish(capsys, newsroom)
+    dashboard = newsroom / ".edition" / "status.html"
+    dashboard.write_text("<p>dashboard</p>", encoding="utf-8")
+    server = make_server(newsroom / "site", dashboard, 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        host, port = server.server_address[:2]
+        assert host == "127.0.0.1"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/ru/{ARTICLE}/") as resp:
+            assert resp.status == 200 and 'lang="ru"' in resp.read().decode()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/status.html") as resp:
+            assert b"dashboard" in resp.read()
+    finally:
+        server.shutdown()
+        server.server_close()
