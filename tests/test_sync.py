@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -289,4 +291,27 @@ def test_touched_but_unchanged_files_stay_cached(root: Path) -> None:
     article = root / "articles" / f"{ARTICLE}.md"
     article.write_text(article.read_text("utf-8") + "\nMore.\n", encoding="utf-8")
     result = sync(root)
+    assert f"{articles - 1} articles up to date" in result.stdout
+
+
+def test_a_moved_root_keeps_its_cache(root: Path, tmp_path: Path) -> None:
+    """State keys are relative to the root: a copy (mtimes kept) is still up to date."""
+    assert sync(root).returncode == 0
+    moved = tmp_path / "elsewhere" / "newsroom"
+    shutil.copytree(root, moved)
+    shutil.rmtree(root)
+    articles = len(list((moved / "articles").glob("*.md")))
+    before = snapshot(moved)
+    result = sync(moved)
+    assert result.returncode == 0, result.stderr
+    assert f"{articles} articles up to date" in result.stdout
+    assert snapshot(moved) == before
+    state = json.loads((moved / ".edition" / "sync.json").read_text("utf-8"))
+    keys = [key for files in state["articles"].values() for key in files]
+    assert keys and all(not Path(key).is_absolute() for key in keys)
+    assert f"articles/{ARTICLE}.md" in keys
+    # Only the article that changed is parsed again.
+    article = moved / "articles" / f"{ARTICLE}.md"
+    article.write_text(article.read_text("utf-8") + "\nMore.\n", encoding="utf-8")
+    result = sync(moved)
     assert f"{articles - 1} articles up to date" in result.stdout

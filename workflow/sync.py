@@ -31,7 +31,9 @@ from .errors import CatalogError, WorkflowError
 from .files import WriteBatch, atomic_move, atomic_write, root_lock, sha256
 from .poformat import format_po, parse_po
 
-STATE_VERSION = 1
+#: 2: files are keyed by their path relative to the content root, so that a
+#: copied or moved root keeps its cache.
+STATE_VERSION = 2
 #: How often a catalog that keeps changing under us is merged again.
 _RETRIES = 5
 
@@ -76,6 +78,7 @@ class _State:
     """What the last sync left on disk, per article."""
 
     def __init__(self, settings: Settings) -> None:
+        self.root = settings.root
         self.path = settings.state_dir / "sync.json"
         self.fingerprint = _fingerprint(settings)
         self.articles: dict[str, dict[str, list[object]]] = {}
@@ -85,6 +88,13 @@ class _State:
             return
         if data.get("version") == STATE_VERSION and data.get("settings") == self.fingerprint:
             self.articles = data.get("articles", {})
+
+    def key(self, path: Path) -> str:
+        """The file's path relative to the root (POSIX form), its key in the state."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
 
     @staticmethod
     def stat(path: Path) -> list[object] | None:
@@ -105,15 +115,16 @@ class _State:
             return False
         restat: dict[str, list[object]] = {}
         for p in paths:
+            key = self.key(p)
             now = self.stat(p)
-            was = recorded.get(str(p))
+            was = recorded.get(key)
             if now is None or was is None:
                 return False
             if was[:2] == now:
                 continue
             if was[0] != now[0] or sha256(p.read_bytes()) != was[2]:
                 return False
-            restat[str(p)] = [*now, was[2]]
+            restat[key] = [*now, was[2]]
         recorded.update(restat)
         return True
 
@@ -124,7 +135,7 @@ class _State:
             if st is None:
                 self.articles.pop(slug, None)
                 return
-            entry[str(p)] = [*st, sha256(p.read_bytes())]
+            entry[self.key(p)] = [*st, sha256(p.read_bytes())]
         self.articles[slug] = entry
 
     def forget(self, slug: str) -> None:
