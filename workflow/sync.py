@@ -29,7 +29,7 @@ from .catalog import MergeStats, build_template, merge, new_catalog, now_stamp
 from .config import Settings
 from .errors import CatalogError, WorkflowError
 from .files import WriteBatch, atomic_move, atomic_write, root_lock, sha256
-from .poformat import format_po, parse_po
+from .poformat import RenderCache, format_po, parse_po
 
 #: 2: files are keyed by their path relative to the content root, so that a
 #: copied or moved root keeps its cache.
@@ -163,9 +163,26 @@ def _decode(data: bytes, path: Path) -> str:
         ) from exc
 
 
-def _render_with_date(po: polib.POFile, name: str, value: str) -> str:
+def _render_with_date(po: polib.POFile, name: str, value: str, cache: RenderCache) -> str:
     po.metadata[name] = value
-    return format_po(po)
+    return format_po(po, cache=cache)
+
+
+def _creation_date(old: bytes, path: Path) -> str | None:
+    """POT-Creation-Date of an existing template, read from its header entry alone.
+
+    Only used to test whether the new rendering equals the old file.  When
+    it does, the old file is our own output, and the header entry of our
+    output (its first block, up to the first blank line) says exactly what a
+    parse of the whole file says.  When it does not, the file is rewritten
+    with the new date whatever this returned.  So reading the header alone
+    decides the same as parsing every entry, for a fraction of the cost.
+    """
+    try:
+        head = _decode(old, path).split("\n\n", 1)[0]
+        return parse_po(head, str(path)).metadata.get("POT-Creation-Date")
+    except CatalogError:
+        return None  # our own file, damaged: regenerate it
 
 
 class _Syncer:
@@ -185,6 +202,9 @@ class _Syncer:
         self.redo: dict[Path, tuple[polib.POFile, str, str]] = {}
         #: Articles whose files are all staged; recorded once committed.
         self.done: list[tuple[str, list[Path]]] = []
+        #: Rendered entries of the article at hand: its template and catalogs
+        #: share most of them, and each is rendered twice (old and new date).
+        self.cache: RenderCache = {}
 
     def change(
         self, path: Path, text: str, old: bytes | None, stats: MergeStats | None
@@ -198,19 +218,12 @@ class _Syncer:
     def template(self, article: Article) -> polib.POFile:
         path = self.settings.pot_path(article.slug)
         old = _read(path)
-        old_stamp = None
-        if old is not None:
-            try:
-                old_stamp = parse_po(_decode(old, path), str(path)).metadata.get(
-                    "POT-Creation-Date"
-                )
-            except CatalogError:
-                old_stamp = None  # our own file, damaged: regenerate it
+        old_stamp = None if old is None else _creation_date(old, path)
         pot = build_template(article, self.settings, old_stamp or self.stamp)
-        text = format_po(pot)
+        text = format_po(pot, cache=self.cache)
         if old is not None and text.encode("utf-8") != old:
             pot.metadata["PO-Revision-Date"] = self.stamp
-            text = _render_with_date(pot, "POT-Creation-Date", self.stamp)
+            text = _render_with_date(pot, "POT-Creation-Date", self.stamp, self.cache)
         data = self.change(path, text, old, None)
         if data is not None:
             self.batch.stage(path, data)
@@ -222,15 +235,17 @@ class _Syncer:
         old = _read(path)
         if old is None:
             po = new_catalog(pot, locale, self.settings, self.stamp)
-            return format_po(po), None, MergeStats(added=len(pot))
+            return format_po(po, cache=self.cache), None, MergeStats(added=len(pot))
         current = parse_po(_decode(old, path), str(path))
         po, stats = merge(pot, current, locale, self.settings)
         # Unchanged entries keep the old date in the header.
         text = _render_with_date(
-            po, "POT-Creation-Date", current.metadata.get("POT-Creation-Date", "")
+            po, "POT-Creation-Date", current.metadata.get("POT-Creation-Date", ""), self.cache
         )
         if text.encode("utf-8") != old:
-            text = _render_with_date(po, "POT-Creation-Date", pot.metadata["POT-Creation-Date"])
+            text = _render_with_date(
+                po, "POT-Creation-Date", pot.metadata["POT-Creation-Date"], self.cache
+            )
         return text, old, stats
 
     def catalog(self, pot: polib.POFile, slug: str, locale: str) -> None:
@@ -242,6 +257,7 @@ class _Syncer:
             self.redo[path] = (pot, slug, locale)
 
     def article(self, article: Article, watched: list[Path]) -> None:
+        self.cache.clear()
         pot = self.template(article)
         ok = True
         for locale in self.settings.locales:
