@@ -14,8 +14,10 @@ import polib
 import pytest
 
 from workflow.config import load_settings
-from workflow.files import root_lock
+from workflow.files import release_inherited_locks, root_lock
 from workflow.poformat import format_po, parse_po
+from workflow.sync import PARALLEL_MIN
+from workflow.sync import sync as run_sync
 
 from .test_cli import edition
 
@@ -315,3 +317,71 @@ def test_a_moved_root_keeps_its_cache(root: Path, tmp_path: Path) -> None:
     article.write_text(article.read_text("utf-8") + "\nMore.\n", encoding="utf-8")
     result = sync(moved)
     assert f"{articles - 1} articles up to date" in result.stdout
+
+
+def _many_articles(root: Path, copies: int) -> None:
+    """The sample articles, each under several slugs, with a few words changed."""
+    for article in sorted((root / "articles").glob("*.md")):
+        text = article.read_text("utf-8")
+        for n in range(copies):
+            copy = root / "articles" / f"{article.stem}-copy-{n}.md"
+            copy.write_text(text.replace(" the ", f" the {n} ", 1 + n % 3), encoding="utf-8")
+
+
+def _run(root: Path, jobs: int) -> list[tuple[str, str, object]]:
+    settings = load_settings(root)
+    report = run_sync(settings, settings.article_paths(), jobs=jobs)
+    assert not report.errors
+    return [(str(c.path.relative_to(root)), c.action, c.stats) for c in report.changes]
+
+
+def test_parallel_sync_writes_what_a_serial_sync_writes(root: Path, tmp_path: Path) -> None:
+    _many_articles(root, 5)
+    assert len(list((root / "articles").glob("*.md"))) >= PARALLEL_MIN
+    # Some translator work, so that the edit below makes stale and obsolete entries.
+    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
+    shutil.copytree(root, serial)
+    shutil.copytree(root, parallel)
+    assert _run(serial, 1) == _run(parallel, 2)
+    for tree in (serial, parallel):
+        for po in sorted((tree / "locales").rglob("*.po"))[::2]:
+            translate_all(po)
+        for article in sorted((tree / "articles").glob("*.md"))[::3]:
+            text = article.read_text("utf-8").replace(" a ", " one ", 2)
+            article.write_text(text.rsplit("\n\n", 2)[0] + "\n", encoding="utf-8")
+    changes = _run(serial, 1)
+    assert changes == _run(parallel, 2)
+    assert any(action == "updated" for _path, action, _stats in changes)
+    files = sorted(p.relative_to(serial) for p in (serial / "locales").rglob("*.po*"))
+    assert files == sorted(p.relative_to(parallel) for p in (parallel / "locales").rglob("*.po*"))
+    for name in files:
+        assert (serial / name).read_bytes() == (parallel / name).read_bytes(), name
+    stale = [
+        e
+        for p in (serial / "locales").rglob("*.po")
+        for e in polib.pofile(str(p))
+        if e.previous_msgid
+    ]
+    assert stale
+    assert not list(parallel.rglob("*.tmp"))
+
+
+def test_a_worker_does_not_keep_the_lock_alive(root: Path) -> None:
+    """A forked worker closes its copy of the lock: the lock dies with its holder."""
+    settings = load_settings(root)
+    read_end, write_end = os.pipe()
+    with root_lock(settings.state_dir, what="test"):
+        pid = os.fork()
+        if pid == 0:  # the child: what a worker does first, then it lives on
+            release_inherited_locks()
+            os.close(write_end)
+            os.read(read_end, 1)
+            os._exit(0)
+    os.close(read_end)
+    try:
+        # The holder is gone, its worker is not: the lock must be free.
+        with root_lock(settings.state_dir, wait=0.5, what="test"):
+            pass
+    finally:
+        os.close(write_end)
+        os.waitpid(pid, 0)

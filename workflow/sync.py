@@ -17,18 +17,30 @@ Rules:
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
-from collections.abc import Sequence
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polib
 
-from .article import Article, load_article, slug_for
+from .article import Article, load_article, parse_article, slug_for
 from .catalog import MergeStats, build_template, merge, new_catalog, now_stamp
 from .config import Settings
 from .errors import CatalogError, WorkflowError
-from .files import WriteBatch, atomic_move, atomic_write, root_lock, sha256
+from .files import (
+    WriteBatch,
+    atomic_move,
+    atomic_write,
+    release_inherited_locks,
+    root_lock,
+    sha256,
+)
 from .poformat import RenderCache, format_po, parse_po
 
 #: 2: files are keyed by their path relative to the content root, so that a
@@ -185,37 +197,80 @@ def _creation_date(old: bytes, path: Path) -> str | None:
         return None  # our own file, damaged: regenerate it
 
 
-class _Syncer:
-    """One run: merges articles' catalogs and writes them in batches."""
+@dataclass
+class _Planned:
+    """One catalog file as `_Preparer` left it: what to write, if anything."""
 
-    #: Files staged before one flush; bounds what a crash can cost.
-    BATCH = 300
+    path: Path
+    #: None for the template, else the catalog's locale.
+    locale: str | None
+    #: "created", "updated" or "unchanged".
+    action: str
+    #: The new bytes, unless unchanged.
+    data: bytes | None
+    #: The bytes read before merging (a catalog's expectation when staged).
+    old: bytes | None
+    stats: MergeStats | None
 
-    def __init__(self, settings: Settings, check: bool, state: _State) -> None:
+
+@dataclass
+class _Prepared:
+    """Everything one article's sync computes before anything is written."""
+
+    path: Path
+    slug: str
+    #: The article could not be read or parsed.
+    error: WorkflowError | None = None
+    #: The article's text as parsed, to build the same template again when a
+    #: catalog has to be merged again (a translator saved it meanwhile).
+    text: str = ""
+    #: The template's POT-Creation-Date, which merged catalogs carry.
+    stamp: str = ""
+    files: list[_Planned] = field(default_factory=list)
+    #: Catalogs that could not be merged (malformed), in locale order.
+    errors: list[CatalogError] = field(default_factory=list)
+
+
+class _Preparer:
+    """The read-only half of a sync: parse, build, merge and render one article.
+
+    Pure but for reading files, so it runs in worker processes; the writes
+    stay with `_Syncer` in the process that holds the lock.
+    """
+
+    def __init__(self, settings: Settings, stamp: str) -> None:
         self.settings = settings
-        self.check = check
-        self.state = state
-        self.stamp = now_stamp()
-        self.report = SyncReport()
-        self.batch = WriteBatch()
-        #: Catalogs staged in the batch: how to merge them again on conflict.
-        self.redo: dict[Path, tuple[polib.POFile, str, str]] = {}
-        #: Articles whose files are all staged; recorded once committed.
-        self.done: list[tuple[str, list[Path]]] = []
+        self.stamp = stamp
         #: Rendered entries of the article at hand: its template and catalogs
         #: share most of them, and each is rendered twice (old and new date).
         self.cache: RenderCache = {}
 
-    def change(
-        self, path: Path, text: str, old: bytes | None, stats: MergeStats | None
-    ) -> bytes | None:
-        """Record the change; the bytes to write, or None when there is nothing to write."""
-        data = text.encode("utf-8")
-        action = "unchanged" if old == data else "created" if old is None else "updated"
-        self.report.changes.append(FileChange(path, action, stats))
-        return None if action == "unchanged" or self.check else data
+    def article(self, path: Path) -> _Prepared:
+        slug = slug_for(path)
+        try:
+            article = load_article(path, self.settings.segment)
+        except WorkflowError as exc:
+            return _Prepared(path, slug, error=exc)
+        self.cache.clear()
+        pot, planned = self.template(article)
+        prepared = _Prepared(path, slug, text=article.text, stamp=pot.metadata["POT-Creation-Date"])
+        prepared.files.append(planned)
+        for locale in self.settings.locales:
+            po_path = self.settings.po_path(locale, slug)
+            try:
+                text, old, stats = self.merged(pot, po_path, locale)
+            except CatalogError as exc:
+                prepared.errors.append(exc)
+                continue
+            prepared.files.append(_plan(po_path, locale, text, old, stats))
+        return prepared
 
-    def template(self, article: Article) -> polib.POFile:
+    def rebuild(self, prepared: _Prepared) -> polib.POFile:
+        """The template `article` built for ``prepared``, built again."""
+        article = parse_article(prepared.text, str(prepared.path), self.settings.segment)
+        return build_template(article, self.settings, prepared.stamp)
+
+    def template(self, article: Article) -> tuple[polib.POFile, _Planned]:
         path = self.settings.pot_path(article.slug)
         old = _read(path)
         old_stamp = None if old is None else _creation_date(old, path)
@@ -224,10 +279,7 @@ class _Syncer:
         if old is not None and text.encode("utf-8") != old:
             pot.metadata["PO-Revision-Date"] = self.stamp
             text = _render_with_date(pot, "POT-Creation-Date", self.stamp, self.cache)
-        data = self.change(path, text, old, None)
-        if data is not None:
-            self.batch.stage(path, data)
-        return pot
+        return pot, _plan(path, None, text, old, None)
 
     def merged(
         self, pot: polib.POFile, path: Path, locale: str
@@ -248,41 +300,136 @@ class _Syncer:
             )
         return text, old, stats
 
-    def catalog(self, pot: polib.POFile, slug: str, locale: str) -> None:
-        path = self.settings.po_path(locale, slug)
-        text, old, stats = self.merged(pot, path, locale)
-        data = self.change(path, text, old, stats)
-        if data is not None:
-            self.batch.stage(path, data, expect=old)
-            self.redo[path] = (pot, slug, locale)
 
-    def article(self, article: Article, watched: list[Path]) -> None:
-        self.cache.clear()
-        pot = self.template(article)
-        ok = True
-        for locale in self.settings.locales:
-            try:
-                self.catalog(pot, article.slug, locale)
-            except CatalogError as exc:
-                self.report.errors.append(exc)
-                ok = False
-        if ok and not self.check:
-            self.done.append((article.slug, watched))
+def _plan(
+    path: Path, locale: str | None, text: str, old: bytes | None, stats: MergeStats | None
+) -> _Planned:
+    data = text.encode("utf-8")
+    if old == data:
+        return _Planned(path, locale, "unchanged", None, None, stats)
+    action = "created" if old is None else "updated"
+    # Only a catalog's write is conditional on what was read.
+    return _Planned(path, locale, action, data, old if locale is not None else None, stats)
+
+
+#: Set in each worker process by `_start_worker`.
+_WORKER: _Preparer | None = None
+
+
+def _start_worker(settings: Settings, stamp: str) -> None:
+    global _WORKER
+    # A forked worker must not keep the root's lock alive should the parent die.
+    release_inherited_locks()
+    _WORKER = _Preparer(settings, stamp)
+
+
+def _prepare_chunk(paths: list[Path]) -> list[_Prepared]:
+    assert _WORKER is not None
+    return [_WORKER.article(p) for p in paths]
+
+
+#: Fewer stale articles than this are prepared in-process: starting workers
+#: would cost more than it saves.
+PARALLEL_MIN = 16
+#: Articles per task sent to a worker.
+_CHUNK = 8
+
+
+def default_jobs() -> int:
+    """Worker processes for a sync: one per CPU this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _prepare_all(preparer: _Preparer, paths: list[Path], jobs: int) -> Iterator[_Prepared]:
+    """Every article prepared, in the order of ``paths`` whatever ``jobs`` is."""
+    if jobs <= 1 or len(paths) < PARALLEL_MIN:
+        for path in paths:
+            yield preparer.article(path)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    chunks = iter([paths[i : i + _CHUNK] for i in range(0, len(paths), _CHUNK)])
+    with ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(preparer.settings, preparer.stamp),
+    ) as pool:
+        # A bounded window of tasks, consumed in order: the output does not
+        # depend on which worker finishes first, and memory stays flat.
+        pending: deque[Future[list[_Prepared]]] = deque(
+            pool.submit(_prepare_chunk, chunk) for chunk in itertools.islice(chunks, 4 * jobs)
+        )
+        try:
+            while pending:
+                done = pending.popleft().result()
+                chunk = next(chunks, None)
+                if chunk is not None:
+                    pending.append(pool.submit(_prepare_chunk, chunk))
+                yield from done
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+class _Syncer:
+    """One run: writes what `_Preparer` computed, in batches, and the state."""
+
+    #: Files staged before one flush; bounds what a crash can cost.
+    BATCH = 300
+
+    def __init__(self, settings: Settings, check: bool, state: _State) -> None:
+        self.settings = settings
+        self.check = check
+        self.state = state
+        self.preparer = _Preparer(settings, now_stamp())
+        self.report = SyncReport()
+        self.batch = WriteBatch()
+        #: Catalogs staged in the batch: how to merge them again on conflict.
+        self.redo: dict[Path, tuple[_Prepared, str]] = {}
+        #: Articles whose files are all staged; recorded once committed.
+        self.done: list[tuple[str, list[Path]]] = []
+
+    def article(self, prepared: _Prepared, watched: list[Path]) -> None:
+        if prepared.error is not None:
+            self.report.errors.append(prepared.error)
+            self.state.forget(prepared.slug)
+            return
+        for planned in prepared.files:
+            self.report.changes.append(FileChange(planned.path, planned.action, planned.stats))
+            if planned.data is None or self.check:
+                continue
+            if planned.locale is None:
+                self.batch.stage(planned.path, planned.data)
+            else:
+                self.batch.stage(planned.path, planned.data, expect=planned.old)
+                self.redo[planned.path] = (prepared, planned.locale)
+        self.report.errors.extend(prepared.errors)
+        if not prepared.errors and not self.check:
+            self.done.append((prepared.slug, watched))
         else:
-            self.state.forget(article.slug)
+            self.state.forget(prepared.slug)
         if len(self.batch) >= self.BATCH:
             self.flush()
 
     def flush(self) -> None:
         conflicts = self.batch.commit()
         failed: set[str] = set()
+        templates: dict[str, polib.POFile] = {}
         for path in conflicts:
             # A translator saved this catalog while we merged: merge their
             # version, and write it only if it is still theirs.
-            pot, slug, locale = self.redo[path]
+            prepared, locale = self.redo[path]
+            slug = prepared.slug
+            if slug not in templates:
+                templates[slug] = self.preparer.rebuild(prepared)
+            pot = templates[slug]
             for _attempt in range(_RETRIES):
                 try:
-                    text, old, _stats = self.merged(pot, path, locale)
+                    text, old, _stats = self.preparer.merged(pot, path, locale)
                 except CatalogError as exc:
                     self.report.errors.append(exc)
                     failed.add(slug)
@@ -348,11 +495,15 @@ def sync(
     prune_orphans: bool = False,
     all_articles: bool = True,
     wait: float = 30.0,
+    jobs: int | None = None,
 ) -> SyncReport:
     """Sync the catalogs of the given article files.
 
     ``all_articles`` says whether ``paths`` is the whole archive, in which
     case catalogs without an article are reported (and pruned on request).
+    ``jobs`` worker processes parse and merge the articles (default: one
+    per CPU; 1 does everything in this process); the result is the same
+    whatever it is, and only this process writes.
     """
     # --check only reads, and every write is atomic: it needs no lock.
     lock = contextlib.nullcontext() if check else root_lock(settings.state_dir, wait, "sync")
@@ -361,20 +512,21 @@ def sync(
         syncer = _Syncer(settings, check, state)
         report = syncer.report
         try:
+            stale: list[Path] = []
+            watched: list[list[Path]] = []
             for path in paths:
                 slug = slug_for(path)
-                watched = [path, *catalog_paths(settings, slug)]
+                files = [path, *catalog_paths(settings, slug)]
                 report.articles += 1
-                if state.fresh(slug, watched):
+                if state.fresh(slug, files):
                     report.cached += 1
                     continue
-                try:
-                    article = load_article(path, settings.segment)
-                except WorkflowError as exc:
-                    report.errors.append(exc)
-                    state.forget(slug)
-                    continue
-                syncer.article(article, watched)
+                stale.append(path)
+                watched.append(files)
+            jobs = default_jobs() if jobs is None else jobs
+            prepared = _prepare_all(syncer.preparer, stale, jobs)
+            for files, item in zip(watched, prepared, strict=True):
+                syncer.article(item, files)
             syncer.flush()
         finally:
             syncer.batch.discard()
