@@ -16,7 +16,7 @@ import pytest
 from workflow.config import load_settings
 from workflow.files import release_inherited_locks, root_lock
 from workflow.poformat import format_po, parse_po
-from workflow.sync import PARALLEL_MIN
+from workflow.prepare import PARALLEL_MIN
 from workflow.sync import sync as run_sync
 
 from .test_cli import edition
@@ -385,3 +385,22 @@ def test_a_worker_does_not_keep_the_lock_alive(root: Path) -> None:
     finally:
         os.close(write_end)
         os.waitpid(pid, 0)
+
+
+def test_a_no_op_sync_reads_only_what_it_needs(root: Path) -> None:
+    """No catalog and not even the state file is written, and nothing is parsed."""
+    assert sync(root).returncode == 0
+    state = root / ".edition" / "sync.json"
+    before = state.stat().st_mtime_ns
+    probe = (
+        "import sys; from workflow.cli import main; code = main(['sync', '--root', sys.argv[1]]); "
+        "heavy = [m for m in ('workflow.article', 'workflow.poformat', 'workflow.catalog', "
+        "'markdown_it', 'yaml', 'polib', 'babel') if m in sys.modules]; "
+        "print('HEAVY', heavy); sys.exit(code)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(root)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "HEAVY []" in result.stdout
+    assert state.stat().st_mtime_ns == before

@@ -34,11 +34,14 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
-from sentencex import segment as _sentencex_segment
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
+
+# markdown-it and sentencex are imported on first use: settings import this
+# module for SEGMENT_MODES, and a no-op sync parses nothing.
 
 SEGMENT_MODES = ("sentence", "block")
 
@@ -119,6 +122,8 @@ Slot = SpanSlot | BlockSlot
 @lru_cache(maxsize=1)
 def markdown_parser() -> MarkdownIt:
     """The one Markdown dialect of the project: CommonMark with GFM tables."""
+    from markdown_it import MarkdownIt
+
     return MarkdownIt("commonmark", {"html": True}).enable("table")
 
 
@@ -133,6 +138,8 @@ def block_parser() -> MarkdownIt:
     as the core "inline" rule would, with the same references.  Skipping
     the inline pass of every other block is a third of the parsing time.
     """
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": True}).enable("table")
     md.core.ruler.disable(["inline", "text_join"])
     return md
@@ -184,7 +191,9 @@ class _Builder:
         """(offset, sentence) pairs of a normalized block text."""
         if self.mode == "block":
             return [(0, text)]
-        parts = list(_sentencex_segment("en", text))
+        from sentencex import segment as sentencex_segment
+
+        parts = list(sentencex_segment("en", text))
         if len(parts) <= 1:
             return [(0, text)]
         bounds: list[int] = []

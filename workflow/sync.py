@@ -17,31 +17,23 @@ Rules:
 from __future__ import annotations
 
 import contextlib
-import itertools
+import fnmatch
 import json
-import multiprocessing
 import os
-from collections import deque
-from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import polib
-
-from .article import Article, load_article, parse_article, slug_for
-from .catalog import MergeStats, build_template, merge, new_catalog, now_stamp
 from .config import Settings
 from .errors import CatalogError, WorkflowError
-from .files import (
-    WriteBatch,
-    atomic_move,
-    atomic_write,
-    release_inherited_locks,
-    root_lock,
-    sha256,
-)
-from .poformat import RenderCache, format_po, parse_po
+from .files import WriteBatch, atomic_move, atomic_write, root_lock, sha256
+
+if TYPE_CHECKING:
+    from polib import POFile
+
+    from .catalog import MergeStats
+    from .prepare import _Prepared, _Preparer
 
 #: 2: files are keyed by their path relative to the content root, so that a
 #: copied or moved root keeps its cache.
@@ -91,15 +83,21 @@ class _State:
 
     def __init__(self, settings: Settings) -> None:
         self.root = settings.root
+        #: The root's name with a separator: file names under it, minus this,
+        #: are their keys (settings.root is absolute and resolved).
+        self.prefix = os.path.join(os.fspath(settings.root), "")
         self.path = settings.state_dir / "sync.json"
         self.fingerprint = _fingerprint(settings)
         self.articles: dict[str, dict[str, list[object]]] = {}
+        #: Whether `save` has anything to write that the file does not say.
+        self.dirty = True
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return
         if data.get("version") == STATE_VERSION and data.get("settings") == self.fingerprint:
             self.articles = data.get("articles", {})
+            self.dirty = False
 
     def key(self, path: Path) -> str:
         """The file's path relative to the root (POSIX form), its key in the state."""
@@ -116,8 +114,24 @@ class _State:
             return None
         return [st.st_size, st.st_mtime_ns]
 
-    def fresh(self, slug: str, paths: Sequence[Path]) -> bool:
-        """Whether the files are as the last sync left them.
+    def names(self, settings: Settings, path: Path, slug: str) -> list[tuple[str, str]]:
+        """(state key, file name) of an article and its catalogs, as `key` and
+        `catalog_paths` give them, built from strings: a no-op sync does this
+        for every article, and pathlib would be most of its time."""
+        article = os.fspath(path)
+        if article.startswith(self.prefix):
+            files = [(article[len(self.prefix) :], article)]
+        else:
+            files = [(self.key(path), article)]
+        files.append((f"locales/{slug}.pot", f"{self.prefix}locales/{slug}.pot"))
+        for locale in settings.locales:
+            files.append(
+                (f"locales/{locale}/{slug}.po", f"{self.prefix}locales/{locale}/{slug}.po")
+            )
+        return files
+
+    def fresh(self, slug: str, files: Sequence[tuple[str, str]]) -> bool:
+        """Whether the files, (key, name) pairs, are as the last sync left them.
 
         A matching size and mtime is enough; otherwise (a checkout, a copy,
         a touch) the content hash decides, and a match refreshes the stat.
@@ -126,18 +140,23 @@ class _State:
         if recorded is None:
             return False
         restat: dict[str, list[object]] = {}
-        for p in paths:
-            key = self.key(p)
-            now = self.stat(p)
+        for key, name in files:
             was = recorded.get(key)
-            if now is None or was is None:
+            if was is None:
                 return False
+            try:
+                st = os.stat(name)
+            except FileNotFoundError:
+                return False
+            now = [st.st_size, st.st_mtime_ns]
             if was[:2] == now:
                 continue
-            if was[0] != now[0] or sha256(p.read_bytes()) != was[2]:
+            if was[0] != now[0] or sha256(Path(name).read_bytes()) != was[2]:
                 return False
             restat[key] = [*now, was[2]]
-        recorded.update(restat)
+        if restat:
+            recorded.update(restat)
+            self.dirty = True
         return True
 
     def record(self, slug: str, paths: Sequence[Path]) -> None:
@@ -145,234 +164,22 @@ class _State:
         for p in paths:
             st = self.stat(p)
             if st is None:
-                self.articles.pop(slug, None)
+                self.forget(slug)
                 return
             entry[self.key(p)] = [*st, sha256(p.read_bytes())]
         self.articles[slug] = entry
+        self.dirty = True
 
     def forget(self, slug: str) -> None:
-        self.articles.pop(slug, None)
+        if self.articles.pop(slug, None) is not None:
+            self.dirty = True
 
     def save(self) -> None:
+        """Write the state, unless it is what the file already says (a no-op sync)."""
+        if not self.dirty:
+            return
         data = {"version": STATE_VERSION, "settings": self.fingerprint, "articles": self.articles}
         atomic_write(self.path, json.dumps(data, sort_keys=True).encode("utf-8"))
-
-
-def _read(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
-
-
-def _decode(data: bytes, path: Path) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise CatalogError(
-            "not UTF-8", path=path, line=line, hint="save the file as UTF-8"
-        ) from exc
-
-
-def _render_with_date(po: polib.POFile, name: str, value: str, cache: RenderCache) -> str:
-    po.metadata[name] = value
-    return format_po(po, cache=cache)
-
-
-def _creation_date(old: bytes, path: Path) -> str | None:
-    """POT-Creation-Date of an existing template, read from its header entry alone.
-
-    Only used to test whether the new rendering equals the old file.  When
-    it does, the old file is our own output, and the header entry of our
-    output (its first block, up to the first blank line) says exactly what a
-    parse of the whole file says.  When it does not, the file is rewritten
-    with the new date whatever this returned.  So reading the header alone
-    decides the same as parsing every entry, for a fraction of the cost.
-    """
-    try:
-        head = _decode(old, path).split("\n\n", 1)[0]
-        return parse_po(head, str(path)).metadata.get("POT-Creation-Date")
-    except CatalogError:
-        return None  # our own file, damaged: regenerate it
-
-
-@dataclass
-class _Planned:
-    """One catalog file as `_Preparer` left it: what to write, if anything."""
-
-    path: Path
-    #: None for the template, else the catalog's locale.
-    locale: str | None
-    #: "created", "updated" or "unchanged".
-    action: str
-    #: The new bytes, unless unchanged.
-    data: bytes | None
-    #: The bytes read before merging (a catalog's expectation when staged).
-    old: bytes | None
-    stats: MergeStats | None
-
-
-@dataclass
-class _Prepared:
-    """Everything one article's sync computes before anything is written."""
-
-    path: Path
-    slug: str
-    #: The article could not be read or parsed.
-    error: WorkflowError | None = None
-    #: The article's text as parsed, to build the same template again when a
-    #: catalog has to be merged again (a translator saved it meanwhile).
-    text: str = ""
-    #: The template's POT-Creation-Date, which merged catalogs carry.
-    stamp: str = ""
-    files: list[_Planned] = field(default_factory=list)
-    #: Catalogs that could not be merged (malformed), in locale order.
-    errors: list[CatalogError] = field(default_factory=list)
-
-
-class _Preparer:
-    """The read-only half of a sync: parse, build, merge and render one article.
-
-    Pure but for reading files, so it runs in worker processes; the writes
-    stay with `_Syncer` in the process that holds the lock.
-    """
-
-    def __init__(self, settings: Settings, stamp: str) -> None:
-        self.settings = settings
-        self.stamp = stamp
-        #: Rendered entries of the article at hand: its template and catalogs
-        #: share most of them, and each is rendered twice (old and new date).
-        self.cache: RenderCache = {}
-
-    def article(self, path: Path) -> _Prepared:
-        slug = slug_for(path)
-        try:
-            article = load_article(path, self.settings.segment)
-        except WorkflowError as exc:
-            return _Prepared(path, slug, error=exc)
-        self.cache.clear()
-        pot, planned = self.template(article)
-        prepared = _Prepared(path, slug, text=article.text, stamp=pot.metadata["POT-Creation-Date"])
-        prepared.files.append(planned)
-        for locale in self.settings.locales:
-            po_path = self.settings.po_path(locale, slug)
-            try:
-                text, old, stats = self.merged(pot, po_path, locale)
-            except CatalogError as exc:
-                prepared.errors.append(exc)
-                continue
-            prepared.files.append(_plan(po_path, locale, text, old, stats))
-        return prepared
-
-    def rebuild(self, prepared: _Prepared) -> polib.POFile:
-        """The template `article` built for ``prepared``, built again."""
-        article = parse_article(prepared.text, str(prepared.path), self.settings.segment)
-        return build_template(article, self.settings, prepared.stamp)
-
-    def template(self, article: Article) -> tuple[polib.POFile, _Planned]:
-        path = self.settings.pot_path(article.slug)
-        old = _read(path)
-        old_stamp = None if old is None else _creation_date(old, path)
-        pot = build_template(article, self.settings, old_stamp or self.stamp)
-        text = format_po(pot, cache=self.cache)
-        if old is not None and text.encode("utf-8") != old:
-            pot.metadata["PO-Revision-Date"] = self.stamp
-            text = _render_with_date(pot, "POT-Creation-Date", self.stamp, self.cache)
-        return pot, _plan(path, None, text, old, None)
-
-    def merged(
-        self, pot: polib.POFile, path: Path, locale: str
-    ) -> tuple[str, bytes | None, MergeStats]:
-        old = _read(path)
-        if old is None:
-            po = new_catalog(pot, locale, self.settings, self.stamp)
-            return format_po(po, cache=self.cache), None, MergeStats(added=len(pot))
-        current = parse_po(_decode(old, path), str(path))
-        po, stats = merge(pot, current, locale, self.settings)
-        # Unchanged entries keep the old date in the header.
-        text = _render_with_date(
-            po, "POT-Creation-Date", current.metadata.get("POT-Creation-Date", ""), self.cache
-        )
-        if text.encode("utf-8") != old:
-            text = _render_with_date(
-                po, "POT-Creation-Date", pot.metadata["POT-Creation-Date"], self.cache
-            )
-        return text, old, stats
-
-
-def _plan(
-    path: Path, locale: str | None, text: str, old: bytes | None, stats: MergeStats | None
-) -> _Planned:
-    data = text.encode("utf-8")
-    if old == data:
-        return _Planned(path, locale, "unchanged", None, None, stats)
-    action = "created" if old is None else "updated"
-    # Only a catalog's write is conditional on what was read.
-    return _Planned(path, locale, action, data, old if locale is not None else None, stats)
-
-
-#: Set in each worker process by `_start_worker`.
-_WORKER: _Preparer | None = None
-
-
-def _start_worker(settings: Settings, stamp: str) -> None:
-    global _WORKER
-    # A forked worker must not keep the root's lock alive should the parent die.
-    release_inherited_locks()
-    _WORKER = _Preparer(settings, stamp)
-
-
-def _prepare_chunk(paths: list[Path]) -> list[_Prepared]:
-    assert _WORKER is not None
-    return [_WORKER.article(p) for p in paths]
-
-
-#: Fewer stale articles than this are prepared in-process: starting workers
-#: would cost more than it saves.
-PARALLEL_MIN = 16
-#: Articles per task sent to a worker.
-_CHUNK = 8
-
-
-def default_jobs() -> int:
-    """Worker processes for a sync: one per CPU this process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def _prepare_all(preparer: _Preparer, paths: list[Path], jobs: int) -> Iterator[_Prepared]:
-    """Every article prepared, in the order of ``paths`` whatever ``jobs`` is."""
-    if jobs <= 1 or len(paths) < PARALLEL_MIN:
-        for path in paths:
-            yield preparer.article(path)
-        return
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    chunks = iter([paths[i : i + _CHUNK] for i in range(0, len(paths), _CHUNK)])
-    with ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=context,
-        initializer=_start_worker,
-        initargs=(preparer.settings, preparer.stamp),
-    ) as pool:
-        # A bounded window of tasks, consumed in order: the output does not
-        # depend on which worker finishes first, and memory stays flat.
-        pending: deque[Future[list[_Prepared]]] = deque(
-            pool.submit(_prepare_chunk, chunk) for chunk in itertools.islice(chunks, 4 * jobs)
-        )
-        try:
-            while pending:
-                done = pending.popleft().result()
-                chunk = next(chunks, None)
-                if chunk is not None:
-                    pending.append(pool.submit(_prepare_chunk, chunk))
-                yield from done
-        finally:
-            for future in pending:
-                future.cancel()
 
 
 class _Syncer:
@@ -385,13 +192,23 @@ class _Syncer:
         self.settings = settings
         self.check = check
         self.state = state
-        self.preparer = _Preparer(settings, now_stamp())
+        self._preparer: _Preparer | None = None
         self.report = SyncReport()
         self.batch = WriteBatch()
         #: Catalogs staged in the batch: how to merge them again on conflict.
         self.redo: dict[Path, tuple[_Prepared, str]] = {}
         #: Articles whose files are all staged; recorded once committed.
         self.done: list[tuple[str, list[Path]]] = []
+
+    @property
+    def preparer(self) -> _Preparer:
+        """The read-only half (`workflow.prepare`), imported only when there is work."""
+        if self._preparer is None:
+            from .catalog import now_stamp
+            from .prepare import _Preparer
+
+            self._preparer = _Preparer(self.settings, now_stamp())
+        return self._preparer
 
     def article(self, prepared: _Prepared, watched: list[Path]) -> None:
         if prepared.error is not None:
@@ -418,7 +235,7 @@ class _Syncer:
     def flush(self) -> None:
         conflicts = self.batch.commit()
         failed: set[str] = set()
-        templates: dict[str, polib.POFile] = {}
+        templates: dict[str, POFile] = {}
         for path in conflicts:
             # A translator saved this catalog while we merged: merge their
             # version, and write it only if it is still theirs.
@@ -456,18 +273,35 @@ class _Syncer:
         self.done.clear()
 
 
+def slug_for(path: str | Path) -> str:
+    """`workflow.article.slug_for`, without importing Markdown and YAML for it."""
+    # A Path's text never ends in a separator, so its basename is its name.
+    name = os.path.basename(path) if isinstance(path, Path) else Path(path).name
+    return name.removesuffix(".md")
+
+
 def catalog_paths(settings: Settings, slug: str) -> list[Path]:
     return [settings.pot_path(slug)] + [settings.po_path(loc, slug) for loc in settings.locales]
 
 
-def orphan_slugs(settings: Settings) -> list[str]:
-    """Slugs with catalogs but no article."""
-    present = {slug_for(p) for p in settings.article_paths()}
+def _stems(directory: Path, pattern: str) -> set[str]:
+    """``{p.stem for p in directory.glob(pattern)}`` for a one-level pattern, without pathlib."""
+    try:
+        names = os.listdir(directory)
+    except (FileNotFoundError, NotADirectoryError):
+        return set()
+    return {os.path.splitext(name)[0] for name in fnmatch.filter(names, pattern)}
+
+
+def orphan_slugs(settings: Settings, articles: Sequence[Path] | None = None) -> list[str]:
+    """Slugs with catalogs but no article (``articles``: the root's, if already listed)."""
+    paths = settings.article_paths() if articles is None else articles
+    present = {slug_for(p) for p in paths}
     found: set[str] = set()
     if settings.locales_dir.is_dir():
-        found.update(p.stem for p in settings.locales_dir.glob("*.pot"))
+        found.update(_stems(settings.locales_dir, "*.pot"))
         for loc in settings.locales:
-            found.update(p.stem for p in (settings.locales_dir / loc).glob("*.po"))
+            found.update(_stems(settings.locales_dir / loc, "*.po"))
     return sorted(found - present)
 
 
@@ -516,22 +350,25 @@ def sync(
             watched: list[list[Path]] = []
             for path in paths:
                 slug = slug_for(path)
-                files = [path, *catalog_paths(settings, slug)]
                 report.articles += 1
-                if state.fresh(slug, files):
+                if state.fresh(slug, state.names(settings, path, slug)):
                     report.cached += 1
                     continue
                 stale.append(path)
-                watched.append(files)
-            jobs = default_jobs() if jobs is None else jobs
-            prepared = _prepare_all(syncer.preparer, stale, jobs)
-            for files, item in zip(watched, prepared, strict=True):
-                syncer.article(item, files)
+                watched.append([path, *catalog_paths(settings, slug)])
+            if stale:
+                from .prepare import default_jobs, prepare_all
+
+                jobs = default_jobs() if jobs is None else jobs
+                prepared = prepare_all(syncer.preparer, stale, jobs)
+                for files, item in zip(watched, prepared, strict=True):
+                    syncer.article(item, files)
             syncer.flush()
         finally:
             syncer.batch.discard()
         if all_articles:
-            report.orphans = orphan_slugs(settings)
+            # ``paths`` is the whole archive here: no need to list it again.
+            report.orphans = orphan_slugs(settings, paths)
             for slug in report.orphans:
                 state.forget(slug)
                 if prune_orphans and not check:
