@@ -404,3 +404,21 @@ def test_a_no_op_sync_reads_only_what_it_needs(root: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "HEAVY []" in result.stdout
     assert state.stat().st_mtime_ns == before
+
+
+def test_a_new_catalog_reuses_the_rendered_template_exactly(root: Path) -> None:
+    """The shortcut for new catalogs writes what rendering new_catalog writes."""
+    from workflow.article import load_article
+    from workflow.catalog import build_template, new_catalog
+    from workflow.prepare import _Preparer
+
+    settings = load_settings(root)
+    preparer = _Preparer(settings, "2024-05-27 08:53+0000")
+    for path in settings.article_paths():
+        prepared = preparer.article(path)
+        pot = build_template(load_article(path), settings, "2024-05-27 08:53+0000")
+        assert prepared.files[0].data == format_po(pot).encode("utf-8")
+        for planned in prepared.files[1:]:
+            assert planned.locale is not None and planned.action == "created"
+            po = new_catalog(pot, planned.locale, settings, "2024-05-27 08:53+0000")
+            assert planned.data == format_po(po).encode("utf-8")

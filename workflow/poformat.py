@@ -86,7 +86,7 @@ from uniseg.linebreak import line_break as _uniseg_line_break
 
 from workflow.errors import CatalogError
 
-__all__ = ["RenderCache", "format_po", "parse_po"]
+__all__ = ["RenderCache", "format_header", "format_po", "parse_po"]
 
 # --------------------------------------------------------------------------
 # Line-break classes, numbered as in libunistring 1.0 (lbrktables.h) so the
@@ -766,6 +766,19 @@ def _entry_text(entry: polib.POEntry, width: int, cache: RenderCache | None) -> 
     if text is None:
         text = cache[key] = "\n".join(_entry_lines(entry, width))
     return text
+
+
+def format_header(catalog: polib.POFile, width: int = 79) -> str:
+    """The header entry as `format_po` writes it, without its final newline.
+
+    "" when `format_po` writes no header.  Otherwise ``format_po(catalog)``
+    is this followed by the entries' text, so two catalogs whose entries
+    render alike differ only here.
+    """
+    if not (catalog.metadata or catalog.header):
+        return ""
+    width = _INT_MAX if width <= 0 else max(width, 20)
+    return "\n".join(_header_lines(catalog, width))
 
 
 def format_po(catalog: polib.POFile, width: int = 79, cache: RenderCache | None = None) -> str:

@@ -24,7 +24,7 @@ from .catalog import MergeStats, build_template, merge, new_catalog
 from .config import Settings
 from .errors import CatalogError, WorkflowError
 from .files import release_inherited_locks
-from .poformat import RenderCache, format_po, parse_po
+from .poformat import RenderCache, format_header, format_po, parse_po
 
 
 def _read(path: Path) -> bytes | None:
@@ -113,6 +113,8 @@ class _Preparer:
         #: Rendered entries of the article at hand: its template and catalogs
         #: share most of them, and each is rendered twice (old and new date).
         self.cache: RenderCache = {}
+        #: The last template `template` rendered, and its text after the header.
+        self.body: tuple[polib.POFile, str] | None = None
 
     def article(self, path: Path) -> _Prepared:
         slug = slug_for(path)
@@ -148,6 +150,8 @@ class _Preparer:
         if old is not None and text.encode("utf-8") != old:
             pot.metadata["PO-Revision-Date"] = self.stamp
             text = _render_with_date(pot, "POT-Creation-Date", self.stamp, self.cache)
+        head = format_header(pot)
+        self.body = (pot, text[len(head) :]) if head and text.startswith(head) else None
         return pot, _plan(path, None, text, old, None)
 
     def merged(
@@ -155,6 +159,17 @@ class _Preparer:
     ) -> tuple[str, bytes | None, MergeStats]:
         old = _read(path)
         if old is None:
+            if self.body is not None and self.body[0] is pot:
+                # A new catalog's entries are the template's with empty
+                # msgstr, which is what the template's entries are (see
+                # build_template): its text is its own header and the
+                # template's entries, already rendered.
+                shell = polib.POFile(wrapwidth=79)
+                shell.metadata = pot.metadata
+                po = new_catalog(shell, locale, self.settings, self.stamp)
+                head = format_header(po)
+                if head:
+                    return head + self.body[1], None, MergeStats(added=len(pot))
             po = new_catalog(pot, locale, self.settings, self.stamp)
             return format_po(po, cache=self.cache), None, MergeStats(added=len(pot))
         current = parse_po(_decode(old, path), str(path))
