@@ -896,3 +896,26 @@ def test_format_speed() -> None:
     assert text.count("\nmsgid ") >= 18_000
     # Measured at about 0.2 s; the bound only catches an accidental slow path.
     assert elapsed < 3.0, f"format_po took {elapsed:.2f} s for 18,000 entries"
+
+
+def test_a_shared_render_cache_never_changes_the_output() -> None:
+    """Entries equal in every written field share their text; nothing else does."""
+    cache: dict[tuple[object, ...], str] = {}
+    for width in (79, 33, 0):
+        po = hard_catalog()
+        assert format_po(po, width=width, cache=cache) == format_po(hard_catalog(), width=width)
+        # The same catalog, changed in place field by field after it was cached.
+        for entry in po:
+            entry.msgstr = entry.msgstr + " x" if entry.msgstr else ""
+            entry.flags = [f for f in entry.flags if f != "fuzzy"]
+            entry.occurrences = [(f, str(int(n) + 1) if n else n) for f, n in entry.occurrences]
+            if entry.previous_msgid is not None:
+                entry.previous_msgid += " changed"
+            entry.tcomment = (entry.tcomment or "") + "\nmore"
+        assert format_po(po, width=width, cache=cache) == format_po(po, width=width)
+    # Line numbers that compare equal but print differently are not shared.
+    po = catalog([polib.POEntry(msgid="a", msgstr="b", occurrences=[("f.md", "1")])], {})
+    assert "#: f.md:1\n" in format_po(po, cache=cache)
+    po[0].occurrences = [("f.md", True)]  # type: ignore[list-item]
+    assert format_po(po, cache=cache) == format_po(po)
+    assert "#: f.md:True\n" in format_po(po, cache=cache)

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from workflow import Segment, load_article, parse_article
+from workflow.segment import block_parser, markdown_parser
 
 from .conftest import GOLDEN, ROOT, check_golden
 
@@ -126,3 +127,35 @@ def test_lines_point_into_the_file() -> None:
     for segment in article.segments[1:]:
         first_word = segment.msgid.split()[0].lstrip("*[`")
         assert first_word in lines[segment.line - 1], segment
+
+
+_INLINE_DOCS = [
+    '![Alt *text*](https://example.org/a.png "A title")\n',
+    "![ref image][pic]\n\n[pic]: https://example.org/p.png 'Pic title'\n",
+    "Text with \\![no image](x.png) and `![code](x)`.\n",
+    '- ![In a list](a.png)\n- item with ![inline](b.png) image\n\n> ![quoted](q.png "t")\n',
+    "| a | b |\n|---|---|\n| ![cell](c.png) | **x** |\n\n# Heading ![h](h.png)\n",
+    "![a](b.png)\\\nline two\n\n![](empty.png)\n\n![x](<a b.png>)  \n",
+    'Para with [link][ref] and ![img][ref].\n\n[ref]: /url "title"\n',
+]
+
+
+@pytest.mark.parametrize("body", _INLINE_DOCS)
+def test_block_only_parse_matches_the_full_parse(body: str) -> None:
+    """Skipping the inline pass changes no block token, and parsing one block's
+    content on demand gives the children the full parse gives it."""
+    full_env: dict[str, object] = {}
+    full = markdown_parser().parse(body, full_env)
+    env: dict[str, object] = {}
+    blocks = block_parser().parse(body, env)
+    assert env == full_env
+    assert [(t.type, t.map, t.content, t.markup, t.info) for t in blocks] == [
+        (t.type, t.map, t.content, t.markup, t.info) for t in full
+    ]
+    for token in full:
+        if token.type != "inline":
+            continue
+        (again,) = markdown_parser().parseInline(token.content, env)
+        assert [(c.type, c.content, c.attrs) for c in again.children or []] == [
+            (c.type, c.content, c.attrs) for c in token.children or []
+        ]

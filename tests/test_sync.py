@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -12,8 +14,10 @@ import polib
 import pytest
 
 from workflow.config import load_settings
-from workflow.files import root_lock
+from workflow.files import release_inherited_locks, root_lock
 from workflow.poformat import format_po, parse_po
+from workflow.prepare import PARALLEL_MIN
+from workflow.sync import sync as run_sync
 
 from .test_cli import edition
 
@@ -290,3 +294,131 @@ def test_touched_but_unchanged_files_stay_cached(root: Path) -> None:
     article.write_text(article.read_text("utf-8") + "\nMore.\n", encoding="utf-8")
     result = sync(root)
     assert f"{articles - 1} articles up to date" in result.stdout
+
+
+def test_a_moved_root_keeps_its_cache(root: Path, tmp_path: Path) -> None:
+    """State keys are relative to the root: a copy (mtimes kept) is still up to date."""
+    assert sync(root).returncode == 0
+    moved = tmp_path / "elsewhere" / "newsroom"
+    shutil.copytree(root, moved)
+    shutil.rmtree(root)
+    articles = len(list((moved / "articles").glob("*.md")))
+    before = snapshot(moved)
+    result = sync(moved)
+    assert result.returncode == 0, result.stderr
+    assert f"{articles} articles up to date" in result.stdout
+    assert snapshot(moved) == before
+    state = json.loads((moved / ".edition" / "sync.json").read_text("utf-8"))
+    keys = [key for files in state["articles"].values() for key in files]
+    assert keys and all(not Path(key).is_absolute() for key in keys)
+    assert f"articles/{ARTICLE}.md" in keys
+    # Only the article that changed is parsed again.
+    article = moved / "articles" / f"{ARTICLE}.md"
+    article.write_text(article.read_text("utf-8") + "\nMore.\n", encoding="utf-8")
+    result = sync(moved)
+    assert f"{articles - 1} articles up to date" in result.stdout
+
+
+def _many_articles(root: Path, copies: int) -> None:
+    """The sample articles, each under several slugs, with a few words changed."""
+    for article in sorted((root / "articles").glob("*.md")):
+        text = article.read_text("utf-8")
+        for n in range(copies):
+            copy = root / "articles" / f"{article.stem}-copy-{n}.md"
+            copy.write_text(text.replace(" the ", f" the {n} ", 1 + n % 3), encoding="utf-8")
+
+
+def _run(root: Path, jobs: int) -> list[tuple[str, str, object]]:
+    settings = load_settings(root)
+    report = run_sync(settings, settings.article_paths(), jobs=jobs)
+    assert not report.errors
+    return [(str(c.path.relative_to(root)), c.action, c.stats) for c in report.changes]
+
+
+def test_parallel_sync_writes_what_a_serial_sync_writes(root: Path, tmp_path: Path) -> None:
+    _many_articles(root, 5)
+    assert len(list((root / "articles").glob("*.md"))) >= PARALLEL_MIN
+    # Some translator work, so that the edit below makes stale and obsolete entries.
+    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
+    shutil.copytree(root, serial)
+    shutil.copytree(root, parallel)
+    assert _run(serial, 1) == _run(parallel, 2)
+    for tree in (serial, parallel):
+        for po in sorted((tree / "locales").rglob("*.po"))[::2]:
+            translate_all(po)
+        for article in sorted((tree / "articles").glob("*.md"))[::3]:
+            text = article.read_text("utf-8").replace(" a ", " one ", 2)
+            article.write_text(text.rsplit("\n\n", 2)[0] + "\n", encoding="utf-8")
+    changes = _run(serial, 1)
+    assert changes == _run(parallel, 2)
+    assert any(action == "updated" for _path, action, _stats in changes)
+    files = sorted(p.relative_to(serial) for p in (serial / "locales").rglob("*.po*"))
+    assert files == sorted(p.relative_to(parallel) for p in (parallel / "locales").rglob("*.po*"))
+    for name in files:
+        assert (serial / name).read_bytes() == (parallel / name).read_bytes(), name
+    stale = [
+        e
+        for p in (serial / "locales").rglob("*.po")
+        for e in polib.pofile(str(p))
+        if e.previous_msgid
+    ]
+    assert stale
+    assert not list(parallel.rglob("*.tmp"))
+
+
+def test_a_worker_does_not_keep_the_lock_alive(root: Path) -> None:
+    """A forked worker closes its copy of the lock: the lock dies with its holder."""
+    settings = load_settings(root)
+    read_end, write_end = os.pipe()
+    with root_lock(settings.state_dir, what="test"):
+        pid = os.fork()
+        if pid == 0:  # the child: what a worker does first, then it lives on
+            release_inherited_locks()
+            os.close(write_end)
+            os.read(read_end, 1)
+            os._exit(0)
+    os.close(read_end)
+    try:
+        # The holder is gone, its worker is not: the lock must be free.
+        with root_lock(settings.state_dir, wait=0.5, what="test"):
+            pass
+    finally:
+        os.close(write_end)
+        os.waitpid(pid, 0)
+
+
+def test_a_no_op_sync_reads_only_what_it_needs(root: Path) -> None:
+    """No catalog and not even the state file is written, and nothing is parsed."""
+    assert sync(root).returncode == 0
+    state = root / ".edition" / "sync.json"
+    before = state.stat().st_mtime_ns
+    probe = (
+        "import sys; from workflow.cli import main; code = main(['sync', '--root', sys.argv[1]]); "
+        "heavy = [m for m in ('workflow.article', 'workflow.poformat', 'workflow.catalog', "
+        "'markdown_it', 'yaml', 'polib', 'babel') if m in sys.modules]; "
+        "print('HEAVY', heavy); sys.exit(code)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(root)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "HEAVY []" in result.stdout
+    assert state.stat().st_mtime_ns == before
+
+
+def test_a_new_catalog_reuses_the_rendered_template_exactly(root: Path) -> None:
+    """The shortcut for new catalogs writes what rendering new_catalog writes."""
+    from workflow.article import load_article
+    from workflow.catalog import build_template, new_catalog
+    from workflow.prepare import _Preparer
+
+    settings = load_settings(root)
+    preparer = _Preparer(settings, "2024-05-27 08:53+0000")
+    for path in settings.article_paths():
+        prepared = preparer.article(path)
+        pot = build_template(load_article(path), settings, "2024-05-27 08:53+0000")
+        assert prepared.files[0].data == format_po(pot).encode("utf-8")
+        for planned in prepared.files[1:]:
+            assert planned.locale is not None and planned.action == "created"
+            po = new_catalog(pot, planned.locale, settings, "2024-05-27 08:53+0000")
+            assert planned.data == format_po(po).encode("utf-8")

@@ -3,9 +3,36 @@
 The public API of the core; the command line lives in `workflow.cli`.
 """
 
-from .article import Article, FrontMatter, load_article, parse_article
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
 from .errors import ArticleError, CatalogError, ConfigError, LockError, WorkflowError
-from .segment import Segment
+
+if TYPE_CHECKING:
+    from .article import Article, FrontMatter, load_article, parse_article
+    from .segment import Segment
+
+# Imported on first use (PEP 562): Markdown and YAML parsing cost a command
+# that finds nothing to do (a no-op sync) more than the rest of its run.
+_LAZY = {
+    "Article": "article",
+    "FrontMatter": "article",
+    "load_article": "article",
+    "parse_article": "article",
+    "Segment": "segment",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Article",

@@ -111,7 +111,12 @@ def language_name(locale: str) -> str:
 
 
 def build_template(article: Article, settings: Settings, stamp: str) -> polib.POFile:
-    """The POT of one article."""
+    """The POT of one article.
+
+    Its entries carry exactly what a new catalog's entries carry (msgid,
+    msgctxt, extracted comment, references; msgstr empty): `workflow.prepare`
+    reuses the template's rendered entries as a new catalog's.
+    """
     pot = polib.POFile(wrapwidth=79)
     pot.header = (
         f"Translations of the article '{article.slug}'.\n"

@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import errors
-from .article import Article, parse_many, slug_for
 from .config import Settings, load_settings
 from .errors import ArticleError, ConfigError, WorkflowError
 
 if TYPE_CHECKING:
     from .status import Report
+
+if TYPE_CHECKING:
+    from .article import Article
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -34,6 +36,8 @@ def select_articles(settings: Settings, slugs: Sequence[str] | None) -> list[Pat
     paths = settings.article_paths()
     if not slugs:
         return paths
+    from .article import slug_for  # Markdown and YAML only when needed: see __init__
+
     by_slug = {slug_for(p): p for p in paths}
     missing = [s for s in slugs if s not in by_slug]
     if missing:
@@ -46,6 +50,8 @@ def select_articles(settings: Settings, slugs: Sequence[str] | None) -> list[Pat
 
 def load_articles(settings: Settings, slugs: Sequence[str] | None) -> tuple[list[Article], int]:
     """Parse the selected articles, reporting every bad one; (articles, bad count)."""
+    from .article import parse_many
+
     articles, bad = parse_many(select_articles(settings, slugs), settings.segment)
     for error in bad:
         _report(error)

@@ -174,6 +174,23 @@ def atomic_move(source: Path, target: Path) -> None:
     _fsync_dir(source.parent)
 
 
+#: Descriptors of the locks this process holds (see `release_inherited_locks`).
+_HELD_LOCKS: set[int] = set()
+
+
+def release_inherited_locks() -> None:
+    """Close, in a forked child, the descriptors of the locks its parent holds.
+
+    flock() belongs to the open file, which a fork shares: a worker that kept
+    the descriptor would keep the root locked after its parent died.
+    Closing the child's copy leaves the parent's lock as it is.
+    """
+    for fd in sorted(_HELD_LOCKS):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD_LOCKS.clear()
+
+
 @contextlib.contextmanager
 def root_lock(state_dir: Path, wait: float = 30.0, what: str = "edition") -> Iterator[None]:
     """Hold the content root's lock; wait up to ``wait`` seconds for it."""
@@ -199,6 +216,8 @@ def root_lock(state_dir: Path, wait: float = 30.0, what: str = "edition") -> Ite
                 time.sleep(0.05)
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()}, {what}\n".encode(), 0)
+        _HELD_LOCKS.add(fd)
         yield
     finally:
+        _HELD_LOCKS.discard(fd)
         os.close(fd)

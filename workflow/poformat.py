@@ -86,7 +86,7 @@ from uniseg.linebreak import line_break as _uniseg_line_break
 
 from workflow.errors import CatalogError
 
-__all__ = ["format_po", "parse_po"]
+__all__ = ["RenderCache", "format_header", "format_po", "parse_po"]
 
 # --------------------------------------------------------------------------
 # Line-break classes, numbered as in libunistring 1.0 (lbrktables.h) so the
@@ -717,7 +717,71 @@ def _header_lines(catalog: polib.POFile, page_width: int) -> list[str]:
     return lines
 
 
-def format_po(catalog: polib.POFile, width: int = 79) -> str:
+#: What `format_po` may remember between calls: the text of an entry, by
+#: everything in the entry that the text depends on (see `_entry_key`).
+RenderCache = dict[tuple[object, ...], str]
+
+
+def _entry_key(entry: polib.POEntry, width: int) -> tuple[object, ...] | None:
+    """Every field `_entry_lines` reads, or None when the entry is not cacheable.
+
+    Two entries with equal keys are written identically.  The one place
+    where equal values could print differently is a reference's line number
+    (``str(1)``, ``str(1.0)`` and ``str(True)`` differ although the values
+    compare equal), so only entries whose line numbers are all text are
+    cached; every other field is text, None, a bool or a list of text.
+    """
+    occurrences = tuple(entry.occurrences)
+    for occurrence in occurrences:
+        if type(occurrence) is not tuple or type(occurrence[1]) is not str:
+            return None
+    return (
+        width,
+        bool(entry.obsolete),
+        entry.msgctxt,
+        entry.msgid,
+        entry.msgid_plural,
+        entry.msgstr,
+        tuple(entry.msgstr_plural.items()),
+        entry.tcomment,
+        entry.comment,
+        occurrences,
+        tuple(entry.flags),
+        entry.previous_msgctxt,
+        entry.previous_msgid,
+        entry.previous_msgid_plural,
+    )
+
+
+def _entry_text(entry: polib.POEntry, width: int, cache: RenderCache | None) -> str:
+    if cache is None:
+        return "\n".join(_entry_lines(entry, width))
+    key = _entry_key(entry, width)
+    if key is None:
+        return "\n".join(_entry_lines(entry, width))
+    try:
+        text = cache.get(key)
+    except TypeError:  # an unhashable value where text belongs
+        return "\n".join(_entry_lines(entry, width))
+    if text is None:
+        text = cache[key] = "\n".join(_entry_lines(entry, width))
+    return text
+
+
+def format_header(catalog: polib.POFile, width: int = 79) -> str:
+    """The header entry as `format_po` writes it, without its final newline.
+
+    "" when `format_po` writes no header.  Otherwise ``format_po(catalog)``
+    is this followed by the entries' text, so two catalogs whose entries
+    render alike differ only here.
+    """
+    if not (catalog.metadata or catalog.header):
+        return ""
+    width = _INT_MAX if width <= 0 else max(width, 20)
+    return "\n".join(_header_lines(catalog, width))
+
+
+def format_po(catalog: polib.POFile, width: int = 79, cache: RenderCache | None = None) -> str:
     """Return the text `msgcat` would write for this catalog.
 
     The header entry comes first, built from ``catalog.header`` (its comment
@@ -726,21 +790,25 @@ def format_po(catalog: polib.POFile, width: int = 79) -> str:
     metadata nor a header comment.  Then the entries in order, and the
     obsolete entries last.  ``width`` is msgcat's ``--width`` (the page width;
     0 means unlimited, values below 20 count as 20, as in msgcat).
+
+    ``cache``, a dict the caller keeps, lets calls share the text of entries
+    that are equal in every written field: a template and the new catalogs
+    made from it, or one catalog rendered again with another header date.
     """
     # msgcat --width: 0 means no limit, and anything below 20 counts as 20.
     width = _INT_MAX if width <= 0 else max(width, 20)
-    blocks: list[list[str]] = []
+    blocks: list[str] = []
     if catalog.metadata or catalog.header:
-        blocks.append(_header_lines(catalog, width))
+        blocks.append("\n".join(_header_lines(catalog, width)))
     for entry in catalog:
         if not entry.obsolete:
-            blocks.append(_entry_lines(entry, width))
+            blocks.append(_entry_text(entry, width, cache))
     for entry in catalog:
         # msgcat drops obsolete entries that carry no translation.
         if entry.obsolete and _msgstrs(entry)[0] != "":
-            blocks.append(_entry_lines(entry, width))
+            blocks.append(_entry_text(entry, width, cache))
     # One blank line between entries, none at the end.
-    return "\n\n".join("\n".join(block) for block in blocks) + "\n" if blocks else ""
+    return "\n\n".join(blocks) + "\n" if blocks else ""
 
 
 # --------------------------------------------------------------------------

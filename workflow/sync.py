@@ -17,21 +17,27 @@ Rules:
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import polib
-
-from .article import Article, load_article, slug_for
-from .catalog import MergeStats, build_template, merge, new_catalog, now_stamp
 from .config import Settings
 from .errors import CatalogError, WorkflowError
 from .files import WriteBatch, atomic_move, atomic_write, root_lock, sha256
-from .poformat import format_po, parse_po
 
-STATE_VERSION = 1
+if TYPE_CHECKING:
+    from polib import POFile
+
+    from .catalog import MergeStats
+    from .prepare import _Prepared, _Preparer
+
+#: 2: files are keyed by their path relative to the content root, so that a
+#: copied or moved root keeps its cache.
+STATE_VERSION = 2
 #: How often a catalog that keeps changing under us is merged again.
 _RETRIES = 5
 
@@ -76,15 +82,29 @@ class _State:
     """What the last sync left on disk, per article."""
 
     def __init__(self, settings: Settings) -> None:
+        self.root = settings.root
+        #: The root's name with a separator: file names under it, minus this,
+        #: are their keys (settings.root is absolute and resolved).
+        self.prefix = os.path.join(os.fspath(settings.root), "")
         self.path = settings.state_dir / "sync.json"
         self.fingerprint = _fingerprint(settings)
         self.articles: dict[str, dict[str, list[object]]] = {}
+        #: Whether `save` has anything to write that the file does not say.
+        self.dirty = True
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return
         if data.get("version") == STATE_VERSION and data.get("settings") == self.fingerprint:
             self.articles = data.get("articles", {})
+            self.dirty = False
+
+    def key(self, path: Path) -> str:
+        """The file's path relative to the root (POSIX form), its key in the state."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
 
     @staticmethod
     def stat(path: Path) -> list[object] | None:
@@ -94,8 +114,24 @@ class _State:
             return None
         return [st.st_size, st.st_mtime_ns]
 
-    def fresh(self, slug: str, paths: Sequence[Path]) -> bool:
-        """Whether the files are as the last sync left them.
+    def names(self, settings: Settings, path: Path, slug: str) -> list[tuple[str, str]]:
+        """(state key, file name) of an article and its catalogs, as `key` and
+        `catalog_paths` give them, built from strings: a no-op sync does this
+        for every article, and pathlib would be most of its time."""
+        article = os.fspath(path)
+        if article.startswith(self.prefix):
+            files = [(article[len(self.prefix) :], article)]
+        else:
+            files = [(self.key(path), article)]
+        files.append((f"locales/{slug}.pot", f"{self.prefix}locales/{slug}.pot"))
+        for locale in settings.locales:
+            files.append(
+                (f"locales/{locale}/{slug}.po", f"{self.prefix}locales/{locale}/{slug}.po")
+            )
+        return files
+
+    def fresh(self, slug: str, files: Sequence[tuple[str, str]]) -> bool:
+        """Whether the files, (key, name) pairs, are as the last sync left them.
 
         A matching size and mtime is enough; otherwise (a checkout, a copy,
         a touch) the content hash decides, and a match refreshes the stat.
@@ -104,17 +140,23 @@ class _State:
         if recorded is None:
             return False
         restat: dict[str, list[object]] = {}
-        for p in paths:
-            now = self.stat(p)
-            was = recorded.get(str(p))
-            if now is None or was is None:
+        for key, name in files:
+            was = recorded.get(key)
+            if was is None:
                 return False
+            try:
+                st = os.stat(name)
+            except FileNotFoundError:
+                return False
+            now = [st.st_size, st.st_mtime_ns]
             if was[:2] == now:
                 continue
-            if was[0] != now[0] or sha256(p.read_bytes()) != was[2]:
+            if was[0] != now[0] or sha256(Path(name).read_bytes()) != was[2]:
                 return False
-            restat[str(p)] = [*now, was[2]]
-        recorded.update(restat)
+            restat[key] = [*now, was[2]]
+        if restat:
+            recorded.update(restat)
+            self.dirty = True
         return True
 
     def record(self, slug: str, paths: Sequence[Path]) -> None:
@@ -122,43 +164,26 @@ class _State:
         for p in paths:
             st = self.stat(p)
             if st is None:
-                self.articles.pop(slug, None)
+                self.forget(slug)
                 return
-            entry[str(p)] = [*st, sha256(p.read_bytes())]
+            entry[self.key(p)] = [*st, sha256(p.read_bytes())]
         self.articles[slug] = entry
+        self.dirty = True
 
     def forget(self, slug: str) -> None:
-        self.articles.pop(slug, None)
+        if self.articles.pop(slug, None) is not None:
+            self.dirty = True
 
     def save(self) -> None:
+        """Write the state, unless it is what the file already says (a no-op sync)."""
+        if not self.dirty:
+            return
         data = {"version": STATE_VERSION, "settings": self.fingerprint, "articles": self.articles}
         atomic_write(self.path, json.dumps(data, sort_keys=True).encode("utf-8"))
 
 
-def _read(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
-
-
-def _decode(data: bytes, path: Path) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise CatalogError(
-            "not UTF-8", path=path, line=line, hint="save the file as UTF-8"
-        ) from exc
-
-
-def _render_with_date(po: polib.POFile, name: str, value: str) -> str:
-    po.metadata[name] = value
-    return format_po(po)
-
-
 class _Syncer:
-    """One run: merges articles' catalogs and writes them in batches."""
+    """One run: writes what `_Preparer` computed, in batches, and the state."""
 
     #: Files staged before one flush; bounds what a crash can cost.
     BATCH = 300
@@ -167,95 +192,61 @@ class _Syncer:
         self.settings = settings
         self.check = check
         self.state = state
-        self.stamp = now_stamp()
+        self._preparer: _Preparer | None = None
         self.report = SyncReport()
         self.batch = WriteBatch()
         #: Catalogs staged in the batch: how to merge them again on conflict.
-        self.redo: dict[Path, tuple[polib.POFile, str, str]] = {}
+        self.redo: dict[Path, tuple[_Prepared, str]] = {}
         #: Articles whose files are all staged; recorded once committed.
         self.done: list[tuple[str, list[Path]]] = []
 
-    def change(
-        self, path: Path, text: str, old: bytes | None, stats: MergeStats | None
-    ) -> bytes | None:
-        """Record the change; the bytes to write, or None when there is nothing to write."""
-        data = text.encode("utf-8")
-        action = "unchanged" if old == data else "created" if old is None else "updated"
-        self.report.changes.append(FileChange(path, action, stats))
-        return None if action == "unchanged" or self.check else data
+    @property
+    def preparer(self) -> _Preparer:
+        """The read-only half (`workflow.prepare`), imported only when there is work."""
+        if self._preparer is None:
+            from .catalog import now_stamp
+            from .prepare import _Preparer
 
-    def template(self, article: Article) -> polib.POFile:
-        path = self.settings.pot_path(article.slug)
-        old = _read(path)
-        old_stamp = None
-        if old is not None:
-            try:
-                old_stamp = parse_po(_decode(old, path), str(path)).metadata.get(
-                    "POT-Creation-Date"
-                )
-            except CatalogError:
-                old_stamp = None  # our own file, damaged: regenerate it
-        pot = build_template(article, self.settings, old_stamp or self.stamp)
-        text = format_po(pot)
-        if old is not None and text.encode("utf-8") != old:
-            pot.metadata["PO-Revision-Date"] = self.stamp
-            text = _render_with_date(pot, "POT-Creation-Date", self.stamp)
-        data = self.change(path, text, old, None)
-        if data is not None:
-            self.batch.stage(path, data)
-        return pot
+            self._preparer = _Preparer(self.settings, now_stamp())
+        return self._preparer
 
-    def merged(
-        self, pot: polib.POFile, path: Path, locale: str
-    ) -> tuple[str, bytes | None, MergeStats]:
-        old = _read(path)
-        if old is None:
-            po = new_catalog(pot, locale, self.settings, self.stamp)
-            return format_po(po), None, MergeStats(added=len(pot))
-        current = parse_po(_decode(old, path), str(path))
-        po, stats = merge(pot, current, locale, self.settings)
-        # Unchanged entries keep the old date in the header.
-        text = _render_with_date(
-            po, "POT-Creation-Date", current.metadata.get("POT-Creation-Date", "")
-        )
-        if text.encode("utf-8") != old:
-            text = _render_with_date(po, "POT-Creation-Date", pot.metadata["POT-Creation-Date"])
-        return text, old, stats
-
-    def catalog(self, pot: polib.POFile, slug: str, locale: str) -> None:
-        path = self.settings.po_path(locale, slug)
-        text, old, stats = self.merged(pot, path, locale)
-        data = self.change(path, text, old, stats)
-        if data is not None:
-            self.batch.stage(path, data, expect=old)
-            self.redo[path] = (pot, slug, locale)
-
-    def article(self, article: Article, watched: list[Path]) -> None:
-        pot = self.template(article)
-        ok = True
-        for locale in self.settings.locales:
-            try:
-                self.catalog(pot, article.slug, locale)
-            except CatalogError as exc:
-                self.report.errors.append(exc)
-                ok = False
-        if ok and not self.check:
-            self.done.append((article.slug, watched))
+    def article(self, prepared: _Prepared, watched: list[Path]) -> None:
+        if prepared.error is not None:
+            self.report.errors.append(prepared.error)
+            self.state.forget(prepared.slug)
+            return
+        for planned in prepared.files:
+            self.report.changes.append(FileChange(planned.path, planned.action, planned.stats))
+            if planned.data is None or self.check:
+                continue
+            if planned.locale is None:
+                self.batch.stage(planned.path, planned.data)
+            else:
+                self.batch.stage(planned.path, planned.data, expect=planned.old)
+                self.redo[planned.path] = (prepared, planned.locale)
+        self.report.errors.extend(prepared.errors)
+        if not prepared.errors and not self.check:
+            self.done.append((prepared.slug, watched))
         else:
-            self.state.forget(article.slug)
+            self.state.forget(prepared.slug)
         if len(self.batch) >= self.BATCH:
             self.flush()
 
     def flush(self) -> None:
         conflicts = self.batch.commit()
         failed: set[str] = set()
+        templates: dict[str, POFile] = {}
         for path in conflicts:
             # A translator saved this catalog while we merged: merge their
             # version, and write it only if it is still theirs.
-            pot, slug, locale = self.redo[path]
+            prepared, locale = self.redo[path]
+            slug = prepared.slug
+            if slug not in templates:
+                templates[slug] = self.preparer.rebuild(prepared)
+            pot = templates[slug]
             for _attempt in range(_RETRIES):
                 try:
-                    text, old, _stats = self.merged(pot, path, locale)
+                    text, old, _stats = self.preparer.merged(pot, path, locale)
                 except CatalogError as exc:
                     self.report.errors.append(exc)
                     failed.add(slug)
@@ -282,18 +273,35 @@ class _Syncer:
         self.done.clear()
 
 
+def slug_for(path: str | Path) -> str:
+    """`workflow.article.slug_for`, without importing Markdown and YAML for it."""
+    # A Path's text never ends in a separator, so its basename is its name.
+    name = os.path.basename(path) if isinstance(path, Path) else Path(path).name
+    return name.removesuffix(".md")
+
+
 def catalog_paths(settings: Settings, slug: str) -> list[Path]:
     return [settings.pot_path(slug)] + [settings.po_path(loc, slug) for loc in settings.locales]
 
 
-def orphan_slugs(settings: Settings) -> list[str]:
-    """Slugs with catalogs but no article."""
-    present = {slug_for(p) for p in settings.article_paths()}
+def _stems(directory: Path, pattern: str) -> set[str]:
+    """``{p.stem for p in directory.glob(pattern)}`` for a one-level pattern, without pathlib."""
+    try:
+        names = os.listdir(directory)
+    except (FileNotFoundError, NotADirectoryError):
+        return set()
+    return {os.path.splitext(name)[0] for name in fnmatch.filter(names, pattern)}
+
+
+def orphan_slugs(settings: Settings, articles: Sequence[Path] | None = None) -> list[str]:
+    """Slugs with catalogs but no article (``articles``: the root's, if already listed)."""
+    paths = settings.article_paths() if articles is None else articles
+    present = {slug_for(p) for p in paths}
     found: set[str] = set()
     if settings.locales_dir.is_dir():
-        found.update(p.stem for p in settings.locales_dir.glob("*.pot"))
+        found.update(_stems(settings.locales_dir, "*.pot"))
         for loc in settings.locales:
-            found.update(p.stem for p in (settings.locales_dir / loc).glob("*.po"))
+            found.update(_stems(settings.locales_dir / loc, "*.po"))
     return sorted(found - present)
 
 
@@ -321,11 +329,15 @@ def sync(
     prune_orphans: bool = False,
     all_articles: bool = True,
     wait: float = 30.0,
+    jobs: int | None = None,
 ) -> SyncReport:
     """Sync the catalogs of the given article files.
 
     ``all_articles`` says whether ``paths`` is the whole archive, in which
     case catalogs without an article are reported (and pruned on request).
+    ``jobs`` worker processes parse and merge the articles (default: one
+    per CPU; 1 does everything in this process); the result is the same
+    whatever it is, and only this process writes.
     """
     # --check only reads, and every write is atomic: it needs no lock.
     lock = contextlib.nullcontext() if check else root_lock(settings.state_dir, wait, "sync")
@@ -334,25 +346,29 @@ def sync(
         syncer = _Syncer(settings, check, state)
         report = syncer.report
         try:
+            stale: list[Path] = []
+            watched: list[list[Path]] = []
             for path in paths:
                 slug = slug_for(path)
-                watched = [path, *catalog_paths(settings, slug)]
                 report.articles += 1
-                if state.fresh(slug, watched):
+                if state.fresh(slug, state.names(settings, path, slug)):
                     report.cached += 1
                     continue
-                try:
-                    article = load_article(path, settings.segment)
-                except WorkflowError as exc:
-                    report.errors.append(exc)
-                    state.forget(slug)
-                    continue
-                syncer.article(article, watched)
+                stale.append(path)
+                watched.append([path, *catalog_paths(settings, slug)])
+            if stale:
+                from .prepare import default_jobs, prepare_all
+
+                jobs = default_jobs() if jobs is None else jobs
+                prepared = prepare_all(syncer.preparer, stale, jobs)
+                for files, item in zip(watched, prepared, strict=True):
+                    syncer.article(item, files)
             syncer.flush()
         finally:
             syncer.batch.discard()
         if all_articles:
-            report.orphans = orphan_slugs(settings)
+            # ``paths`` is the whole archive here: no need to list it again.
+            report.orphans = orphan_slugs(settings, paths)
             for slug in report.orphans:
                 state.forget(slug)
                 if prune_orphans and not check:

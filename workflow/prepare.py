@@ -1,0 +1,259 @@
+"""The read-only half of `edition sync`: parse, build, merge and render articles.
+
+Everything here only reads files, so it runs in worker processes as well as
+in the process that holds the lock; `workflow.sync` does all the writing.
+Split from `sync` so that a no-op sync, which prepares nothing, does not
+import Markdown, YAML, Babel and the PO formatter at all.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polib
+
+from .article import Article, load_article, parse_article, slug_for
+from .catalog import MergeStats, build_template, merge, new_catalog
+from .config import Settings
+from .errors import CatalogError, WorkflowError
+from .files import release_inherited_locks
+from .poformat import RenderCache, format_header, format_po, parse_po
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def _decode(data: bytes, path: Path) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise CatalogError(
+            "not UTF-8", path=path, line=line, hint="save the file as UTF-8"
+        ) from exc
+
+
+def _render_with_date(po: polib.POFile, name: str, value: str, cache: RenderCache) -> str:
+    po.metadata[name] = value
+    return format_po(po, cache=cache)
+
+
+def _creation_date(old: bytes, path: Path) -> str | None:
+    """POT-Creation-Date of an existing template, read from its header entry alone.
+
+    Only used to test whether the new rendering equals the old file.  When
+    it does, the old file is our own output, and the header entry of our
+    output (its first block, up to the first blank line) says exactly what a
+    parse of the whole file says.  When it does not, the file is rewritten
+    with the new date whatever this returned.  So reading the header alone
+    decides the same as parsing every entry, for a fraction of the cost.
+    """
+    try:
+        head = _decode(old, path).split("\n\n", 1)[0]
+        return parse_po(head, str(path)).metadata.get("POT-Creation-Date")
+    except CatalogError:
+        return None  # our own file, damaged: regenerate it
+
+
+@dataclass
+class _Planned:
+    """One catalog file as `_Preparer` left it: what to write, if anything."""
+
+    path: Path
+    #: None for the template, else the catalog's locale.
+    locale: str | None
+    #: "created", "updated" or "unchanged".
+    action: str
+    #: The new bytes, unless unchanged.
+    data: bytes | None
+    #: The bytes read before merging (a catalog's expectation when staged).
+    old: bytes | None
+    stats: MergeStats | None
+
+
+@dataclass
+class _Prepared:
+    """Everything one article's sync computes before anything is written."""
+
+    path: Path
+    slug: str
+    #: The article could not be read or parsed.
+    error: WorkflowError | None = None
+    #: The article's text as parsed, to build the same template again when a
+    #: catalog has to be merged again (a translator saved it meanwhile).
+    text: str = ""
+    #: The template's POT-Creation-Date, which merged catalogs carry.
+    stamp: str = ""
+    files: list[_Planned] = field(default_factory=list)
+    #: Catalogs that could not be merged (malformed), in locale order.
+    errors: list[CatalogError] = field(default_factory=list)
+
+
+class _Preparer:
+    """The read-only half of a sync: parse, build, merge and render one article.
+
+    Pure but for reading files, so it runs in worker processes; the writes
+    stay with `_Syncer` in the process that holds the lock.
+    """
+
+    def __init__(self, settings: Settings, stamp: str) -> None:
+        self.settings = settings
+        self.stamp = stamp
+        #: Rendered entries of the article at hand: its template and catalogs
+        #: share most of them, and each is rendered twice (old and new date).
+        self.cache: RenderCache = {}
+        #: The last template `template` rendered, and its text after the header.
+        self.body: tuple[polib.POFile, str] | None = None
+
+    def article(self, path: Path) -> _Prepared:
+        slug = slug_for(path)
+        try:
+            article = load_article(path, self.settings.segment)
+        except WorkflowError as exc:
+            return _Prepared(path, slug, error=exc)
+        self.cache.clear()
+        pot, planned = self.template(article)
+        prepared = _Prepared(path, slug, text=article.text, stamp=pot.metadata["POT-Creation-Date"])
+        prepared.files.append(planned)
+        for locale in self.settings.locales:
+            po_path = self.settings.po_path(locale, slug)
+            try:
+                text, old, stats = self.merged(pot, po_path, locale)
+            except CatalogError as exc:
+                prepared.errors.append(exc)
+                continue
+            prepared.files.append(_plan(po_path, locale, text, old, stats))
+        return prepared
+
+    def rebuild(self, prepared: _Prepared) -> polib.POFile:
+        """The template `article` built for ``prepared``, built again."""
+        article = parse_article(prepared.text, str(prepared.path), self.settings.segment)
+        return build_template(article, self.settings, prepared.stamp)
+
+    def template(self, article: Article) -> tuple[polib.POFile, _Planned]:
+        path = self.settings.pot_path(article.slug)
+        old = _read(path)
+        old_stamp = None if old is None else _creation_date(old, path)
+        pot = build_template(article, self.settings, old_stamp or self.stamp)
+        text = format_po(pot, cache=self.cache)
+        if old is not None and text.encode("utf-8") != old:
+            pot.metadata["PO-Revision-Date"] = self.stamp
+            text = _render_with_date(pot, "POT-Creation-Date", self.stamp, self.cache)
+        head = format_header(pot)
+        self.body = (pot, text[len(head) :]) if head and text.startswith(head) else None
+        return pot, _plan(path, None, text, old, None)
+
+    def merged(
+        self, pot: polib.POFile, path: Path, locale: str
+    ) -> tuple[str, bytes | None, MergeStats]:
+        old = _read(path)
+        if old is None:
+            if self.body is not None and self.body[0] is pot:
+                # A new catalog's entries are the template's with empty
+                # msgstr, which is what the template's entries are (see
+                # build_template): its text is its own header and the
+                # template's entries, already rendered.
+                shell = polib.POFile(wrapwidth=79)
+                shell.metadata = pot.metadata
+                po = new_catalog(shell, locale, self.settings, self.stamp)
+                head = format_header(po)
+                if head:
+                    return head + self.body[1], None, MergeStats(added=len(pot))
+            po = new_catalog(pot, locale, self.settings, self.stamp)
+            return format_po(po, cache=self.cache), None, MergeStats(added=len(pot))
+        current = parse_po(_decode(old, path), str(path))
+        po, stats = merge(pot, current, locale, self.settings)
+        # Unchanged entries keep the old date in the header.
+        text = _render_with_date(
+            po, "POT-Creation-Date", current.metadata.get("POT-Creation-Date", ""), self.cache
+        )
+        if text.encode("utf-8") != old:
+            text = _render_with_date(
+                po, "POT-Creation-Date", pot.metadata["POT-Creation-Date"], self.cache
+            )
+        return text, old, stats
+
+
+def _plan(
+    path: Path, locale: str | None, text: str, old: bytes | None, stats: MergeStats | None
+) -> _Planned:
+    data = text.encode("utf-8")
+    if old == data:
+        return _Planned(path, locale, "unchanged", None, None, stats)
+    action = "created" if old is None else "updated"
+    # Only a catalog's write is conditional on what was read.
+    return _Planned(path, locale, action, data, old if locale is not None else None, stats)
+
+
+#: Set in each worker process by `_start_worker`.
+_WORKER: _Preparer | None = None
+
+
+def _start_worker(settings: Settings, stamp: str) -> None:
+    global _WORKER
+    # A forked worker must not keep the root's lock alive should the parent die.
+    release_inherited_locks()
+    _WORKER = _Preparer(settings, stamp)
+
+
+def _prepare_chunk(paths: list[Path]) -> list[_Prepared]:
+    assert _WORKER is not None
+    return [_WORKER.article(p) for p in paths]
+
+
+#: Fewer stale articles than this are prepared in-process: starting workers
+#: would cost more than it saves.
+PARALLEL_MIN = 16
+#: Articles per task sent to a worker.
+_CHUNK = 8
+
+
+def default_jobs() -> int:
+    """Worker processes for a sync: one per CPU this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def prepare_all(preparer: _Preparer, paths: list[Path], jobs: int) -> Iterator[_Prepared]:
+    """Every article prepared, in the order of ``paths`` whatever ``jobs`` is."""
+    if jobs <= 1 or len(paths) < PARALLEL_MIN:
+        for path in paths:
+            yield preparer.article(path)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    chunks = iter([paths[i : i + _CHUNK] for i in range(0, len(paths), _CHUNK)])
+    with ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(preparer.settings, preparer.stamp),
+    ) as pool:
+        # A bounded window of tasks, consumed in order: the output does not
+        # depend on which worker finishes first, and memory stays flat.
+        pending: deque[Future[list[_Prepared]]] = deque(
+            pool.submit(_prepare_chunk, chunk) for chunk in itertools.islice(chunks, 4 * jobs)
+        )
+        try:
+            while pending:
+                done = pending.popleft().result()
+                chunk = next(chunks, None)
+                if chunk is not None:
+                    pending.append(pool.submit(_prepare_chunk, chunk))
+                yield from done
+        finally:
+            for future in pending:
+                future.cancel()
