@@ -8,9 +8,13 @@ import Markdown, YAML, Babel and the PO formatter at all.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import itertools
 import multiprocessing
 import os
+import signal
+import sys
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -200,11 +204,30 @@ def _plan(
 _WORKER: _Preparer | None = None
 
 
-def _start_worker(settings: Settings, stamp: str) -> None:
+def _start_worker(settings: Settings, stamp: str, parent: int) -> None:
     global _WORKER
+    _die_with_parent(parent)
     # A forked worker must not keep the root's lock alive should the parent die.
     release_inherited_locks()
     _WORKER = _Preparer(settings, stamp)
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker must not outlive a killed sync.
+
+    Forked workers hold both ends of the pool's pipes, so they never see
+    EOF when the parent is SIGKILLed: without this they would wait forever,
+    keeping the parent's stdout and stderr open.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _prepare_chunk(paths: list[Path]) -> list[_Prepared]:
@@ -240,7 +263,7 @@ def prepare_all(preparer: _Preparer, paths: list[Path], jobs: int) -> Iterator[_
         max_workers=jobs,
         mp_context=context,
         initializer=_start_worker,
-        initargs=(preparer.settings, preparer.stamp),
+        initargs=(preparer.settings, preparer.stamp, os.getpid()),
     ) as pool:
         # A bounded window of tasks, consumed in order: the output does not
         # depend on which worker finishes first, and memory stays flat.
