@@ -322,6 +322,66 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return errors.EXIT_OK
 
 
+def cmd_draft(args: argparse.Namespace) -> int:
+    from .draft import draft
+
+    settings = load_settings(args.root)
+    locales = _locales(settings, args.locale)
+    slugs = [p.stem for p in select_articles(settings, args.article)]
+    tty = sys.stderr.isatty() and not args.json
+
+    def progress(message: str) -> None:
+        if tty:
+            print(f"\r\x1b[K{message} ...", end="", file=sys.stderr, flush=True)
+
+    report = draft(
+        settings,
+        slugs,
+        locales,
+        engine=args.engine,
+        dry_run=args.dry_run,
+        wait=args.wait,
+        progress=progress,
+    )
+    if tty:
+        print("\r\x1b[K", end="", file=sys.stderr, flush=True)
+    for error in report.errors:
+        _report(error)
+    if args.json:
+        print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        verb = "would draft" if args.dry_run else "drafted"
+        for (engine, locale), n in sorted(report.drafted.items()):
+            print(f"{verb} {n:5} {locale} entries with {engine}")
+        for name, reason in report.dropped.items():
+            print(f"engine {name} dropped for this run: {reason}")
+        for f in report.failed:
+            print(f"not drafted: {f.locale} {f.slug}: {f.msgid[:60]!r}: {f.reason}")
+        print(
+            f"{sum(report.drafted.values())} {verb}, {len(report.failed)} not drafted, "
+            f"{report.cache_hits} cache hits, {report.requests} requests "
+            f"({report.sent} texts sent), {len(report.written)} catalogs written"
+        )
+    if report.errors:
+        return errors.EXIT_BAD_INPUT
+    return errors.EXIT_FAILED_CHECK if report.failed else errors.EXIT_OK
+
+
+def cmd_memory(args: argparse.Namespace) -> int:
+    from .memory import export_tmx, import_tmx
+
+    settings = load_settings(args.root)
+    path = Path(args.file)
+    if args.action == "export":
+        units = export_tmx(settings, path, list(settings.locales))
+        print(f"wrote {units} translation units to {path}")
+    else:
+        counts = import_tmx(settings, path)
+        detail = ", ".join(f"{n} {loc}" for loc, n in sorted(counts.items())) or "none"
+        print(f"imported units from {path}: {detail}")
+    return errors.EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="edition",
@@ -399,6 +459,39 @@ def build_parser() -> argparse.ArgumentParser:
         "--article", action="append", metavar="SLUG", help="only this article (repeatable)"
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = command(
+        "draft",
+        cmd_draft,
+        "Fill empty entries with machine drafts (fuzzy, '# draft: ENGINE') for a human to review.",
+        "edition draft --locale be --engine libre --dry-run",
+    )
+    p.add_argument("--locale", action="append", metavar="L", help="only this locale (repeatable)")
+    p.add_argument(
+        "--article", action="append", metavar="SLUG", help="only this article (repeatable)"
+    )
+    p.add_argument(
+        "--engine",
+        metavar="NAME",
+        help="use only this route step: memory, google, mymemory, deepl, libre, microsoft, "
+        "yandex, apertium or pivot:LOCALE+ENGINE",
+    )
+    p.add_argument(
+        "--dry-run", action="store_true", help="write nothing and send nothing; say what would be"
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable report")
+    p.add_argument(
+        "--wait", type=float, default=30.0, metavar="SECONDS", help="how long to wait for the lock"
+    )
+
+    p = command(
+        "memory",
+        cmd_memory,
+        "Export the reviewed translations as TMX 1.4, or import a TMX memory.",
+        "edition memory export newsroom.tmx",
+    )
+    p.add_argument("action", choices=["export", "import"])
+    p.add_argument("file", metavar="FILE.tmx")
 
     p = command(
         "publish",

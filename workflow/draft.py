@@ -1,0 +1,461 @@
+"""Machine drafts: fill empty entries from memory, a sibling locale and MT engines.
+
+Rules:
+
+* Only entries whose msgstr is empty are drafted.  A draft gets ``#, fuzzy``
+  and the translator comment ``draft: ENGINE`` (``memory 87%`` for a fuzzy
+  memory match, ``pivot:ru+apertium`` for a pivot); nothing else a
+  translator wrote is touched.
+* Routes per locale (``[tool.edition.routes]``) are tried in order until one
+  gives a draft; ``--engine`` replaces the route.  ``pivot:SRC+ENGINE``
+  translates the *reviewed* translation of the same entry in SRC, never a
+  draft.
+* Markup is protected by placeholders (`workflow.markup`); a draft whose
+  placeholders come back damaged is rejected and the next step of the route
+  is tried.
+* Never pay twice: results are cached in ``.edition/drafts-cache.sqlite`` by
+  engine, language pair and text, committed as each batch arrives, so an
+  interrupted run loses at most the requests in flight and a re-run resumes.
+  Identical texts are sent once.  Keys and URLs are never stored.
+* Catalogs are written one by one, atomically, under the root's lock; a
+  translator's save that lands meanwhile is read again and the drafts are
+  applied to it (only where its entries are still empty).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polib
+
+from .catalog import State, entry_state
+from .config import Settings
+from .engines import Engine, EngineError, call_with_retries, make_engine
+from .errors import ConfigError, WorkflowError
+from .files import WriteBatch, root_lock
+from .ledger import Draft, Ledger
+from .markup import PlaceholderError, Protected, protect, restore
+from .memory import DEFAULT_THRESHOLD, load_memory
+from .poformat import format_po, parse_po, read_po
+
+DEFAULT_ROUTES: dict[str, tuple[str, ...]] = {
+    "be": ("memory", "pivot:ru+apertium"),
+    "ru": ("memory", "pivot:be+apertium"),
+}
+#: Consecutive failed batches after which an engine is dropped for the run.
+MAX_FAILURES = 3
+_WRITE_RETRIES = 5
+
+Key = tuple[str | None, str]
+EngineFactory = Callable[[str, Settings], Engine]
+
+
+@dataclass
+class Failure:
+    locale: str
+    slug: str
+    msgid: str
+    reason: str
+
+
+@dataclass
+class DraftReport:
+    drafted: Counter[tuple[str, str]] = field(default_factory=Counter)  # (engine, locale)
+    failed: list[Failure] = field(default_factory=list)
+    cache_hits: int = 0
+    requests: int = 0
+    sent: int = 0
+    dropped: dict[str, str] = field(default_factory=dict)
+    written: list[Path] = field(default_factory=list)
+    errors: list[WorkflowError] = field(default_factory=list)
+    dry_run: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        by_engine: dict[str, dict[str, int]] = {}
+        for (engine, locale), n in sorted(self.drafted.items()):
+            by_engine.setdefault(engine, {})[locale] = n
+        return {
+            "dry_run": self.dry_run,
+            "drafted": by_engine,
+            "total": sum(self.drafted.values()),
+            "failed": [f.__dict__ for f in self.failed],
+            "cache_hits": self.cache_hits,
+            "requests": self.requests,
+            "texts_sent": self.sent,
+            "dropped_engines": self.dropped,
+            "written": [str(p) for p in self.written],
+        }
+
+
+@dataclass
+class _Todo:
+    """One empty entry of one catalog."""
+
+    locale: str
+    slug: str
+    key: Key
+    msgid: str
+    reasons: list[str] = field(default_factory=list)
+    result: tuple[str, str] | None = None  # (engine label, text)
+
+
+def routes_for(settings: Settings, locale: str, engine: str | None) -> tuple[str, ...]:
+    if engine is not None:
+        return (engine,)
+    table = settings.sections.get("routes", {})
+    route = table.get(locale)
+    if route is None:
+        return DEFAULT_ROUTES.get(locale, ("memory",))
+    if not isinstance(route, list) or not all(isinstance(r, str) for r in route):
+        raise ConfigError(
+            f"[tool.edition.routes] {locale} must be a list of engine names",
+            path=settings.root / "pyproject.toml",
+            hint='e.g. be = ["memory", "pivot:ru+apertium", "google"]',
+        )
+    return tuple(route)
+
+
+def _threshold(settings: Settings) -> int:
+    value = settings.sections.get("memory", {}).get("threshold", DEFAULT_THRESHOLD)
+    if not isinstance(value, int) or not 1 <= value <= 100:
+        raise ConfigError(
+            "[tool.edition.memory] threshold must be a whole percent from 1 to 100",
+            path=settings.root / "pyproject.toml",
+        )
+    return value
+
+
+# -- the cache --------------------------------------------------------------------
+
+
+class Cache:
+    """Engine results by (engine, source, target, protected text); thread-safe."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, timeout=30.0, check_same_thread=False)
+        self._lock = threading.Lock()
+        with self._lock, self._db:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS cache (engine TEXT, source TEXT, target TEXT,"
+                " text TEXT, result TEXT, PRIMARY KEY (engine, source, target, text))"
+            )
+
+    def get(self, engine: str, source: str, target: str, text: str) -> str | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT result FROM cache WHERE engine=? AND source=? AND target=? AND text=?",
+                (engine, source, target, text),
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def put(self, engine: str, source: str, target: str, results: dict[str, str]) -> None:
+        with self._lock, self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO cache VALUES (?, ?, ?, ?, ?)",
+                [(engine, source, target, t, r) for t, r in results.items()],
+            )
+
+    def close(self) -> None:
+        self._db.close()
+
+
+# -- running ----------------------------------------------------------------------
+
+
+class _Run:
+    def __init__(
+        self,
+        settings: Settings,
+        report: DraftReport,
+        cache: Cache,
+        factory: EngineFactory,
+        dry_run: bool,
+    ) -> None:
+        self.settings = settings
+        self.report = report
+        self.cache = cache
+        self.factory = factory
+        self.dry_run = dry_run
+        self.engines: dict[str, Engine | None] = {}
+        self.failures: Counter[str] = Counter()
+
+    def engine(self, name: str) -> Engine | None:
+        if name not in self.engines:
+            try:
+                self.engines[name] = self.factory(name, self.settings)
+            except WorkflowError as exc:
+                self.report.dropped[name] = str(exc)
+                self.engines[name] = None
+        if name in self.report.dropped:
+            return None
+        return self.engines[name]
+
+    def drop(self, name: str, reason: str) -> None:
+        self.report.dropped.setdefault(name, reason)
+
+    def translate(
+        self, name: str, texts: Sequence[str], source: str, target: str
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """Translations of distinct ``texts``; (results, failure reason per text)."""
+        engine = self.engine(name)
+        if engine is None:
+            reason = f"{name} unavailable: {self.report.dropped.get(name, 'dropped')}"
+            return {}, dict.fromkeys(texts, reason)
+        if not engine.supports(source, target):
+            return {}, dict.fromkeys(texts, f"{name} does not translate {source}→{target}")
+        results: dict[str, str] = {}
+        failed: dict[str, str] = {}
+        todo = []
+        for text in dict.fromkeys(texts):
+            hit = self.cache.get(name, source, target, text)
+            if hit is not None:
+                results[text] = hit
+                self.report.cache_hits += 1
+            else:
+                todo.append(text)
+        if not todo:
+            return results, failed
+        if self.dry_run:
+            self.report.sent += len(todo)
+            return results, dict.fromkeys(todo, f"dry run: would send to {name}")
+        size = max(1, int(getattr(engine, "batch_size", 50)))
+        batches = [todo[i : i + size] for i in range(0, len(todo), size)]
+        workers = max(1, engine.max_concurrency)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"draft-{name}") as pool:
+            futures = {pool.submit(self._batch, engine, b, source, target): b for b in batches}
+            for future in as_completed(futures):
+                batch = futures[future]
+                try:
+                    got = future.result()
+                except EngineError as exc:
+                    reason = exc.message  # already names the engine
+                    failed.update(dict.fromkeys(batch, reason))
+                    self.failures[name] += 1
+                    if exc.fatal or self.failures[name] >= MAX_FAILURES:
+                        self.drop(name, exc.message)
+                    continue
+                self.failures[name] = 0
+                results.update(got)
+        return results, failed
+
+    def _batch(self, engine: Engine, batch: list[str], source: str, target: str) -> dict[str, str]:
+        if engine.name in self.report.dropped:
+            raise EngineError(
+                engine.name, f"dropped for this run: {self.report.dropped[engine.name]}", fatal=True
+            )
+        out = call_with_retries(engine, batch, source, target)
+        self.report.requests += 1
+        self.report.sent += len(batch)
+        got = dict(zip(batch, out, strict=True))
+        # Committed as it arrives: an interrupted run keeps what it paid for.
+        self.cache.put(engine.name, source, target, got)
+        return got
+
+
+def _reviewed(path: Path) -> dict[Key, str]:
+    if not path.is_file():
+        return {}
+    try:
+        po = read_po(path)
+    except WorkflowError:
+        return {}
+    return {
+        (e.msgctxt, e.msgid): e.msgstr
+        for e in po
+        if not e.obsolete and entry_state(e) is State.REVIEWED
+    }
+
+
+def _apply_step(run: _Run, step: str, locale: str, todos: list[_Todo], threshold: int) -> None:
+    settings = run.settings
+    pending = [t for t in todos if t.result is None]
+    if not pending:
+        return
+    if step == "memory":
+        memory = load_memory(settings, locale)
+        for todo in pending:
+            match = memory.lookup(todo.msgid, threshold)
+            if match is None:
+                todo.reasons.append("memory: no match")
+            else:
+                label = "memory" if match.score == 100 else f"memory {match.score}%"
+                todo.result = (label, match.text)
+        return
+    if step.startswith("pivot:"):
+        spec = step[len("pivot:") :]
+        src, _, engine_name = spec.partition("+")
+        if not src or not engine_name or src not in settings.locales or src == locale:
+            raise ConfigError(
+                f"bad route step {step!r} for {locale}",
+                path=settings.root / "pyproject.toml",
+                hint="write pivot:LOCALE+ENGINE with another target locale, e.g. pivot:ru+apertium",
+            )
+        texts: dict[int, str] = {}
+        reviewed: dict[str, dict[Key, str]] = {}
+        for i, todo in enumerate(pending):
+            if todo.slug not in reviewed:
+                reviewed[todo.slug] = _reviewed(settings.po_path(src, todo.slug))
+            sibling = reviewed[todo.slug].get(todo.key)
+            if sibling is None:
+                todo.reasons.append(f"{step}: no reviewed {src} translation")
+            else:
+                texts[i] = sibling
+        _machine(run, step, engine_name, src, locale, [(pending[i], t) for i, t in texts.items()])
+        return
+    _machine(run, step, step, settings.source, locale, [(t, t.msgid) for t in pending])
+
+
+def _machine(
+    run: _Run,
+    label: str,
+    engine_name: str,
+    source: str,
+    target: str,
+    work: list[tuple[_Todo, str]],
+) -> None:
+    protected: dict[str, Protected] = {}
+    for _todo, text in work:
+        if text not in protected:
+            protected[text] = protect(text)
+    results, failed = run.translate(
+        engine_name, [p.text for p in protected.values()], source, target
+    )
+    for todo, text in work:
+        p = protected[text]
+        if p.text in results:
+            try:
+                todo.result = (label, restore(results[p.text], p))
+            except PlaceholderError as exc:
+                todo.reasons.append(f"{label}: draft rejected, markup damaged ({exc})")
+        else:
+            todo.reasons.append(failed.get(p.text, f"{label}: no result"))
+
+
+def _empty(entry: polib.POEntry) -> bool:
+    return (
+        not entry.obsolete and not entry.msgid_plural and bool(entry.msgid) and entry.msgstr == ""
+    )
+
+
+def _with_draft(entry: polib.POEntry, label: str, text: str) -> None:
+    entry.msgstr = text
+    if "fuzzy" not in entry.flags:
+        entry.flags.append("fuzzy")
+    note = f"draft: {label}"
+    entry.tcomment = f"{entry.tcomment}\n{note}" if entry.tcomment else note
+
+
+def _write_catalog(
+    path: Path, drafts: dict[Key, tuple[str, str]]
+) -> tuple[bool, list[tuple[Key, str, str]]]:
+    """Apply drafts to still-empty entries, atomically; (written, applied)."""
+    for _attempt in range(_WRITE_RETRIES):
+        old = path.read_bytes()
+        po = parse_po(old.decode("utf-8"), str(path))
+        applied: list[tuple[Key, str, str]] = []
+        for entry in po:
+            key = (entry.msgctxt, entry.msgid)
+            if key in drafts and _empty(entry):
+                label, text = drafts[key]
+                _with_draft(entry, label, text)
+                applied.append((key, label, text))
+        if not applied:
+            return False, []
+        batch = WriteBatch()
+        batch.stage(path, format_po(po).encode("utf-8"), expect=old)
+        if not batch.commit():
+            return True, applied
+    raise WorkflowError(
+        "the catalog kept changing while drafts were written",
+        path=path,
+        hint="run edition draft again",
+    )
+
+
+def draft(
+    settings: Settings,
+    slugs: Sequence[str],
+    locales: Sequence[str],
+    engine: str | None = None,
+    dry_run: bool = False,
+    factory: EngineFactory = make_engine,
+    wait: float = 30.0,
+    progress: Callable[[str], None] | None = None,
+) -> DraftReport:
+    """Draft every empty entry of the selected catalogs."""
+    report = DraftReport(dry_run=dry_run)
+    threshold = _threshold(settings)
+    with root_lock(settings.state_dir, wait, "draft"):
+        cache = Cache(settings.state_dir / "drafts-cache.sqlite")
+        run = _Run(settings, report, cache, factory, dry_run)
+        try:
+            for locale in locales:
+                todos: list[_Todo] = []
+                for slug in slugs:
+                    path = settings.po_path(locale, slug)
+                    if not path.is_file():
+                        report.errors.append(
+                            WorkflowError("no catalog", path=path, hint="run edition sync first")
+                        )
+                        continue
+                    try:
+                        po = read_po(path)
+                    except WorkflowError as exc:
+                        report.errors.append(exc)
+                        continue
+                    todos += [
+                        _Todo(locale, slug, (e.msgctxt, e.msgid), e.msgid) for e in po if _empty(e)
+                    ]
+                for step in routes_for(settings, locale, engine):
+                    if progress is not None:
+                        left = sum(1 for t in todos if t.result is None)
+                        progress(f"{locale}: {step} for {left} entries")
+                    _apply_step(run, step, locale, todos, threshold)
+                _finish(settings, report, locale, todos, dry_run)
+        finally:
+            cache.close()
+            for eng in run.engines.values():
+                close = getattr(eng, "close", None)
+                if close is not None:
+                    close()
+    return report
+
+
+def _finish(
+    settings: Settings, report: DraftReport, locale: str, todos: list[_Todo], dry_run: bool
+) -> None:
+    by_slug: dict[str, dict[Key, tuple[str, str]]] = {}
+    for todo in todos:
+        if todo.result is None:
+            reason = "; ".join(todo.reasons) or "no route step gave a draft"
+            report.failed.append(Failure(locale, todo.slug, todo.msgid, reason))
+        else:
+            by_slug.setdefault(todo.slug, {})[todo.key] = todo.result
+    for slug, drafts in by_slug.items():
+        if dry_run:
+            for label, _text in drafts.values():
+                report.drafted[(label.split()[0], locale)] += 1
+            continue
+        path = settings.po_path(locale, slug)
+        try:
+            written, applied = _write_catalog(path, drafts)
+        except WorkflowError as exc:
+            report.errors.append(exc)
+            continue
+        if written:
+            report.written.append(path)
+        for _key, label, _text in applied:
+            report.drafted[(label.split()[0], locale)] += 1
+        with Ledger.for_root(settings.state_dir) as ledger:
+            ledger.record(
+                Draft(locale, slug, k[0], k[1], label, text) for k, label, text in applied
+            )

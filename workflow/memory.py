@@ -1,0 +1,225 @@
+"""Translation memory: reviewed translations, found again for new text.
+
+Sources, per locale: every reviewed entry of every catalog (obsolete ``#~``
+entries included: a sentence cut last month may come back), and units
+imported from TMX 1.4 files (OmegaT, Trados), kept under
+``.edition/memory/``.  Drafts never feed the memory.
+
+Lookup: an exact match first, then the closest text whose similarity
+(difflib's ratio, in percent) reaches the threshold (default 75).  Fuzzy
+candidates come from an inverted index of words, so a lookup compares with
+a few dozen texts, not with every entry of the archive.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
+
+from .catalog import State, entry_state
+from .config import Settings
+from .errors import WorkflowError
+from .files import atomic_write
+from .poformat import read_po
+
+DEFAULT_THRESHOLD = 75
+_WORD = re.compile(r"\w+")
+#: Candidates compared in full for one fuzzy lookup.
+_CANDIDATES = 40
+
+
+class TMXError(WorkflowError):
+    """A TMX file cannot be read or written."""
+
+
+@dataclass(frozen=True)
+class Match:
+    text: str
+    score: int  # percent; 100 for an exact match
+    source: str
+
+
+class Memory:
+    """Source text -> reviewed translation for one target locale."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
+        votes: dict[str, Counter[str]] = defaultdict(Counter)
+        for source, target in pairs:
+            if source and target:
+                votes[source][target] += 1
+        # The translation used most often wins; ties go to the first seen.
+        self.exact: dict[str, str] = {s: c.most_common(1)[0][0] for s, c in votes.items()}
+        self.sources = list(self.exact)
+        self.index: dict[str, list[int]] = defaultdict(list)
+        for i, source in enumerate(self.sources):
+            for word in set(_words(source)):
+                self.index[word].append(i)
+
+    def __len__(self) -> int:
+        return len(self.exact)
+
+    def lookup(self, text: str, threshold: int = DEFAULT_THRESHOLD) -> Match | None:
+        found = self.exact.get(text)
+        if found is not None:
+            return Match(found, 100, text)
+        words = set(_words(text))
+        if not words:
+            return None
+        shared: Counter[int] = Counter()
+        for word in words:
+            postings = self.index.get(word, ())
+            # Words in a large share of the memory say little; skip them.
+            if len(postings) <= max(50, len(self.sources) // 10):
+                shared.update(postings)
+        best: Match | None = None
+        for i, _n in shared.most_common(_CANDIDATES):
+            candidate = self.sources[i]
+            matcher = difflib.SequenceMatcher(None, text, candidate, autojunk=False)
+            if (
+                matcher.real_quick_ratio() * 100 < threshold
+                or matcher.quick_ratio() * 100 < threshold
+            ):
+                continue
+            score = int(matcher.ratio() * 100)
+            if score >= threshold and (best is None or score > best.score):
+                best = Match(self.exact[candidate], score, candidate)
+        return best
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def catalog_pairs(settings: Settings, locale: str) -> list[tuple[str, str]]:
+    """(msgid, msgstr) of every reviewed entry in the locale's catalogs."""
+    pairs: list[tuple[str, str]] = []
+    folder = settings.locales_dir / locale
+    for path in sorted(folder.glob("*.po")) if folder.is_dir() else []:
+        try:
+            po = read_po(path)
+        except WorkflowError:
+            continue  # reported by sync and status; the memory does without it
+        for entry in [*po, *po.obsolete_entries()]:
+            if entry.msgid and not entry.msgid_plural and entry_state(entry) is State.REVIEWED:
+                pairs.append((entry.msgid, entry.msgstr))
+    return pairs
+
+
+def _imported_path(settings: Settings, locale: str) -> Path:
+    return settings.state_dir / "memory" / f"imported-{locale}.json"
+
+
+def imported_pairs(settings: Settings, locale: str) -> list[tuple[str, str]]:
+    path = _imported_path(settings, locale)
+    if not path.is_file():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [(str(s), str(t)) for s, t in data]
+
+
+def load_memory(settings: Settings, locale: str) -> Memory:
+    # Our own reviewed work comes first: it wins ties over imported units.
+    return Memory([*catalog_pairs(settings, locale), *imported_pairs(settings, locale)])
+
+
+# -- TMX 1.4 ------------------------------------------------------------------
+
+
+def export_tmx(settings: Settings, path: Path, locales: Sequence[str]) -> int:
+    """Write every reviewed translation as TMX 1.4; returns the number of units."""
+    by_source: dict[str, dict[str, str]] = defaultdict(dict)
+    for locale in locales:
+        memory = Memory(catalog_pairs(settings, locale))
+        for source, target in memory.exact.items():
+            by_source[source][locale] = target
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<tmx version="1.4">',
+        f'  <header creationtool="edition" creationtoolversion="1" datatype="plaintext"'
+        f' segtype="sentence" adminlang="en" srclang={quoteattr(settings.source)}'
+        ' o-tmf="gettext"/>',
+        "  <body>",
+    ]
+    for source in sorted(by_source):
+        lines.append("    <tu>")
+        lines.append(f'      <tuv xml:lang="{settings.source}"><seg>{escape(source)}</seg></tuv>')
+        for locale, target in sorted(by_source[source].items()):
+            lines.append(f'      <tuv xml:lang="{locale}"><seg>{escape(target)}</seg></tuv>')
+        lines.append("    </tu>")
+    lines += ["  </body>", "</tmx>", ""]
+    atomic_write(path, "\n".join(lines).encode("utf-8"))
+    return len(by_source)
+
+
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def _lang(code: str) -> str:
+    return code.replace("-", "_").split("_")[0].lower()
+
+
+def import_tmx(settings: Settings, path: Path) -> dict[str, int]:
+    """Keep the units of a TMX file for the memory; returns units per locale."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TMXError(f"cannot read: {exc.strerror}", path=path) from exc
+    # No DTD, no entities: nothing in a memory file may expand or fetch.
+    upper = data.upper()
+    for refused in (b"<!DOCTYPE", b"<!ENTITY"):
+        at = upper.find(refused)
+        if at >= 0:
+            line = data[:at].count(b"\n") + 1
+            raise TMXError(
+                "DTDs and entities are not accepted in TMX files",
+                path=path,
+                line=line,
+                hint="export the memory again without a DOCTYPE",
+            )
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        line = exc.position[0] if exc.position else None
+        raise TMXError(f"not valid XML: {exc}", path=path, line=line) from exc
+    if root.tag != "tmx":
+        raise TMXError("not a TMX file (no <tmx> root)", path=path, line=1)
+    header = root.find("header")
+    srclang = (
+        _lang(header.get("srclang", settings.source)) if header is not None else settings.source
+    )
+    if srclang not in (_lang(settings.source), "*all*"):
+        raise TMXError(
+            f"the memory's source language is {srclang}, not {settings.source}", path=path
+        )
+    found: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for tu in root.iter("tu"):
+        segs: dict[str, str] = {}
+        for tuv in tu.findall("tuv"):
+            lang = _lang(tuv.get(_XML_LANG) or tuv.get("lang") or "")
+            seg = tuv.find("seg")
+            if seg is not None:
+                segs[lang] = "".join(seg.itertext())
+        source = segs.get(_lang(settings.source))
+        if not source:
+            continue
+        for locale in settings.locales:
+            target = segs.get(_lang(locale))
+            if target:
+                found[locale].append((source, target))
+    counts: dict[str, int] = {}
+    for locale, pairs in found.items():
+        merged = dict(imported_pairs(settings, locale))
+        merged.update(pairs)
+        atomic_write(
+            _imported_path(settings, locale),
+            json.dumps(sorted(merged.items()), ensure_ascii=False, indent=0).encode("utf-8"),
+        )
+        counts[locale] = len(pairs)
+    return counts
