@@ -58,7 +58,6 @@ from sync_bench import (
 sys.path.insert(0, str(REPO))
 
 from tests.libre_server import LibreServer
-
 from workflow.poformat import read_po
 
 
@@ -73,7 +72,6 @@ def generate(work: Path, articles: int, seed: int) -> Path:
         [
             sys.executable,
             str(BENCH / "corpus.py"),
-            "generate",
             str(base),
             "--articles",
             str(articles),
@@ -98,7 +96,16 @@ def synced_copy(base: Path, dest: Path, limit: int | None = None) -> Path:
 
 
 def complete_catalogs(root: Path) -> None:
-    """msgstr = msgid everywhere, with GNU msgen: every edition publishable."""
+    """msgstr = msgid everywhere, with GNU msgen: every edition publishable.
+
+    English digits copied into be/ru read as other values (``1,250`` is
+    1.25 there), so the bench root turns the numbers check off.
+    """
+    config = root / "pyproject.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + '\n[tool.edition.checks]\ndisable = ["numbers"]\n',
+        encoding="utf-8",
+    )
     for po in sorted((root / "locales").glob("*/*.po")):
         run_quiet(["msgen", "-o", str(po), str(po)])
     run_quiet([*EDITION, "sync", "--root", str(root), "-q"], cwd=REPO)
@@ -112,10 +119,12 @@ def status_rows(root: Path, runs: int) -> dict[str, Row]:
         [*EDITION, "status", "--root", str(root), "--json"],
         REPO,
     )
+    # check exits 1 when it finds an error: that is its job, not a failure.
+    check = " ".join([*EDITION, "check", "--root", str(root), "--json"])
     rows["check"] = timed(
         Row("edition", "check --json"),
         runs,
-        [*EDITION, "check", "--root", str(root), "--json"],
+        ["sh", "-c", f"{check} >/dev/null; test $? -le 1"],
         REPO,
     )
     try:

@@ -443,13 +443,24 @@ def publish(
     report = PublishReport(out / "index.html")
     site = _site_settings(settings, base_url)
     with root_lock(settings.state_dir, wait, "publish"):
-        status = collect(settings, articles, settings.locales)
-        report.errors.extend(status.errors)
         live = _live_build(out)
         previous = _read_manifest(live)["articles"]
         renderer = Renderer(settings, site)
         template_hash = _templates_hash(settings)
         site_key = json.dumps(site, sort_keys=True)
+        keys = {a.slug: _input_hash(settings, a, template_hash, site_key) for a in articles}
+        # An article built from exactly these inputs was ready then and is
+        # ready now: its catalogs need neither reading nor checking again.
+        unchanged = {
+            a.slug
+            for a in articles
+            if live is not None and previous.get(a.slug, {}).get("key") == keys[a.slug]
+        }
+        status = collect(
+            settings, [a for a in articles if a.slug not in unchanged], settings.locales
+        )
+        report.errors.extend(status.errors)
+        by_slug = {st.article.slug: st for st in status.articles}
         builds = _builds_dir(out)
         builds.mkdir(parents=True, exist_ok=True)
         build = Path(
@@ -459,9 +470,17 @@ def publish(
         try:
             manifest: dict[str, Any] = {"articles": {}}
             pages: dict[str, list[Page]] = {loc: [] for loc in renderer.languages}
-            for st in status.articles:
-                article = st.article
+            for article in sorted(articles, key=lambda a: (a.date, a.slug), reverse=True):
                 slug = article.slug
+                if slug in unchanged and live is not None:
+                    _link_pages(live, build, slug, renderer.languages)
+                    manifest["articles"][slug] = previous[slug]
+                    for loc in renderer.languages:
+                        pages[loc].append(_page_from_manifest(previous[slug], loc, article))
+                    report.reused.append(slug)
+                    report.published.append(slug)
+                    continue
+                st = by_slug[slug]
                 if not st.ready:
                     report.held[slug] = [
                         Blocker(loc, _reasons(ed))
@@ -477,17 +496,12 @@ def publish(
                             pages[loc].append(_page_from_manifest(old, loc, article))
                         report.outdated.append(slug)
                     continue
-                key = _input_hash(settings, article, template_hash, site_key)
-                old = previous.get(slug)
+                key = keys[slug]
                 editions = {loc: translated(article, settings, loc) for loc in renderer.languages}
                 page_of = {loc: renderer.page(ed, loc) for loc, ed in editions.items()}
-                if old is not None and old.get("key") == key and live is not None:
-                    _link_pages(live, build, slug, renderer.languages)
-                    report.reused.append(slug)
-                else:
-                    for loc, page in page_of.items():
-                        _write(build / loc / slug / "index.html", renderer.article_html(page))
-                    report.rendered.append(slug)
+                for loc, page in page_of.items():
+                    _write(build / loc / slug / "index.html", renderer.article_html(page))
+                report.rendered.append(slug)
                 manifest["articles"][slug] = {
                     "key": key,
                     "source": sha256(article.text.encode("utf-8")),
