@@ -164,6 +164,13 @@ class Cache:
                 [(engine, source, target, t, r) for t, r in results.items()],
             )
 
+    def forget(self, engine: str, source: str, target: str, text: str) -> None:
+        with self._lock, self._db:
+            self._db.execute(
+                "DELETE FROM cache WHERE engine=? AND source=? AND target=? AND text=?",
+                (engine, source, target, text),
+            )
+
     def close(self) -> None:
         self._db.close()
 
@@ -335,6 +342,8 @@ def _machine(
             try:
                 todo.result = (label, restore(results[p.text], p))
             except PlaceholderError as exc:
+                # A rejected result is not worth keeping: the next run asks again.
+                run.cache.forget(engine_name, source, target, p.text)
                 todo.reasons.append(f"{label}: draft rejected, markup damaged ({exc})")
         else:
             todo.reasons.append(failed.get(p.text, f"{label}: no result"))
