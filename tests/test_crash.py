@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from workflow.errors import CatalogError
-from workflow.poformat import read_po
+from workflow.poformat import format_po, read_po
 
 REPO = Path(__file__).resolve().parent.parent
 COPIES = 6  # 4 sample articles x 6 = 24 articles, 72 catalogs
@@ -225,3 +225,112 @@ def _texts(path: Path) -> str:
     except CatalogError as exc:
         raise AssertionError(f"{path} no longer parses: {exc}") from exc
     return "\n".join(e.msgstr for e in [*po, *po.obsolete_entries()])
+
+
+def _reviewed_work(root: Path) -> dict[str, dict[tuple[str | None, str], tuple[str, str]]]:
+    """Per catalog: every reviewed entry's msgstr and translator comment."""
+    from workflow.catalog import State, entry_state
+
+    work: dict[str, dict[tuple[str | None, str], tuple[str, str]]] = {}
+    for path in sorted((root / "locales").glob("*/*.po")):
+        work[str(path)] = {
+            (e.msgctxt, e.msgid): (e.msgstr, e.tcomment)
+            for e in read_po(path)
+            if not e.obsolete and entry_state(e) is State.REVIEWED
+        }
+    return work
+
+
+@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="gettext is not installed")
+def test_draft_survives_sigkill_at_random_points(newsroom: Path) -> None:
+    from tests.libre_server import LibreServer
+
+    rng = random.Random(4)
+    with LibreServer(latency=0.01) as server:
+        config = newsroom / "pyproject.toml"
+        config.write_text(
+            f'[tool.edition.engines.libre]\nurl = "{server.url}"\nbatch_size = 4\n'
+            "concurrency = 2\n",
+            encoding="utf-8",
+        )
+        # Empty a third of every Russian catalog: real work for every run.
+        for path in sorted((newsroom / "locales" / "ru").glob("*.po")):
+            po = read_po(path)
+            for n, entry in enumerate(e for e in po if not e.obsolete):
+                if n % 3 == 1:
+                    entry.msgstr = ""
+            path.write_text(format_po(po), encoding="utf-8")
+        pristine = {p: p.read_bytes() for p in (newsroom / "locales" / "ru").glob("*.po")}
+        args = ("draft", "--locale", "ru", "--engine", "libre")
+        started = time.monotonic()
+        code, out = _run(newsroom, *args)
+        full = time.monotonic() - started
+        assert code == 0, out
+        killed = 0
+        for _ in range(50):
+            for path, data in pristine.items():
+                path.write_bytes(data)
+            shutil.rmtree(newsroom / ".edition", ignore_errors=True)
+            before = _reviewed_work(newsroom)
+            proc = _edition(newsroom, *args)
+            time.sleep(rng.uniform(0.0, full))
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGKILL)
+                killed += 1
+            proc.communicate(timeout=120)
+            _assert_valid(newsroom)
+            after = _reviewed_work(newsroom)
+            for name, entries in before.items():
+                assert after[name] == entries, f"{name}: reviewed work changed"
+            # Whatever was written is a well-formed draft of that entry.
+            for path in pristine:
+                for e in read_po(path):
+                    if "draft: libre" in e.tcomment:
+                        assert "fuzzy" in e.flags and e.msgstr.startswith("[ru] ")
+        assert killed >= 25, f"only {killed} of 50 runs were killed mid-way"
+        # A re-run after the last kill resumes and completes.
+        code, out = _run(newsroom, *args)
+        assert code == 0, out
+        _assert_valid(newsroom)
+
+
+def test_publish_survives_sigkill_at_random_points(newsroom: Path) -> None:
+    rng = random.Random(5)
+    code, out = _run(newsroom, "publish")
+    assert code == 0, out
+    site = newsroom / "site"
+
+    def pages() -> set[str]:
+        return {str(p.relative_to(site)) for p in site.rglob("*") if p.is_file()}
+
+    expected = pages()
+    started = time.monotonic()
+    code, out = _run(newsroom, "publish")
+    full = time.monotonic() - started
+    killed = 0
+    for n in range(50):
+        # Touch one catalog's header so the run renders an article again.
+        po = (
+            newsroom
+            / "locales"
+            / "be"
+            / rng.choice(sorted(p.name for p in (newsroom / "locales" / "be").glob("*.po")))
+        )
+        text = po.read_text(encoding="utf-8")
+        po.write_text(text.replace("\n", f"\n# publish run {n}\n", 1), encoding="utf-8")
+        proc = _edition(newsroom, "publish")
+        time.sleep(rng.uniform(0.0, full))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            killed += 1
+        proc.communicate(timeout=120)
+        # The site is always a whole build: the old one or the new one.
+        assert pages() == expected
+        for page in ("index.html", "be/index.html", "ru/index.html", "en/index.html"):
+            assert (site / page).read_text(encoding="utf-8").rstrip().endswith("</html>")
+    assert killed >= 25, f"only {killed} of 50 runs were killed mid-way"
+    code, out = _run(newsroom, "publish")
+    assert code == 0, out
+    assert pages() == expected
+    leftovers = list((newsroom / ".site.builds").iterdir())
+    assert len(leftovers) == 1, leftovers  # killed builds are cleaned up by the next run
