@@ -336,3 +336,19 @@ def test_serve_answers_on_loopback(capsys: pytest.CaptureFixture[str], newsroom:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_templates_in_the_content_root_override_the_packaged_ones(
+    capsys: pytest.CaptureFixture[str], newsroom: Path
+) -> None:
+    custom = newsroom / "templates"
+    custom.mkdir()
+    packaged = (ROOT / "workflow" / "templates" / "site_article.html.j2").read_text("utf-8")
+    (custom / "site_article.html.j2").write_text(
+        packaged.replace("<article>", '<article class="house-style">'), encoding="utf-8"
+    )
+    publish(capsys, newsroom)
+    page = (newsroom / "site" / "ru" / ARTICLE / "index.html").read_text(encoding="utf-8")
+    assert '<article class="house-style">' in page
+    index = (newsroom / "site" / "ru" / "index.html").read_text(encoding="utf-8")
+    assert "house-style" not in index  # only the overridden template changed
