@@ -177,3 +177,23 @@ def test_dashboard_in_headless_chromium(capsys: pytest.CaptureFixture[str], news
         assert f'id="{slug}"' in dom
     assert pending.replace('"', "&quot;")[:30] in dom or pending[:30] in dom
     print(f"dashboard screenshot: {shot}")
+
+
+def test_a_warm_status_parses_nothing_and_sees_every_change(
+    capsys: pytest.CaptureFixture[str], newsroom: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cold = status(capsys, newsroom)
+    import workflow.status as status_module
+
+    def refuse(*_a: object, **_k: object) -> None:
+        raise AssertionError("parsed on a warm run")
+
+    monkeypatch.setattr(status_module, "parse_article", refuse)
+    monkeypatch.setattr(status_module, "read_po", refuse)
+    assert status(capsys, newsroom) == cold
+    monkeypatch.undo()
+    be = newsroom / "locales" / "be" / f"{ARTICLE}.po"
+    edit_po(be, 2, msgstr="")
+    warm = status(capsys, newsroom)
+    cell = next(a for a in warm["articles"] if a["slug"] == ARTICLE)["locales"]["be"]
+    assert cell["untranslated"] == 1 and not cell["ready"]

@@ -155,8 +155,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.root)
     locales = _locales(settings, args.locale)
-    articles, bad = load_articles(settings, args.article)
-    report = collect(settings, articles, locales)
+    report = collect(settings, select_articles(settings, args.article), locales)
+    bad = report.errors
     for error in report.errors:
         _report(error)
     if args.html:
@@ -223,8 +223,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.root)
     locales = _locales(settings, args.locale)
-    articles, bad = load_articles(settings, args.article)
-    report = collect(settings, articles, locales)
+    report = collect(settings, select_articles(settings, args.article), locales)
+    bad = report.errors
     for error in report.errors:
         _report(error)
     rows = []
@@ -264,9 +264,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from .site import publish
 
     settings = load_settings(args.root)
-    articles, bad = load_articles(settings, None)
     out = Path(args.out) if args.out else None
-    report = publish(settings, articles, out=out, base_url=args.base_url, wait=args.wait)
+    paths = select_articles(settings, None)
+    report = publish(settings, paths, out=out, base_url=args.base_url, wait=args.wait)
+    bad = report.errors
     for error in report.errors:
         _report(error)
     if args.json:

@@ -42,7 +42,7 @@ from babel.dates import format_date, format_interval
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, select_autoescape
 from markdown_it import MarkdownIt
 
-from .article import Article, parse_article
+from .article import Article, load_article, parse_article
 from .catalog import State, entry_state
 from .config import Settings
 from .errors import ConfigError, WorkflowError
@@ -204,7 +204,8 @@ def language_name(locale: str) -> str:
 
 @dataclass
 class Page:
-    article: Article
+    slug: str
+    authors: tuple[str, ...]
     locale: str
     title: str
     lead: str | None
@@ -237,7 +238,8 @@ class Renderer:
         if fm.period_start and fm.period_end:
             period = format_interval(fm.period_start, fm.period_end, "yMMMd", locale=locale)
         return Page(
-            article=article,
+            slug=article.slug,
+            authors=fm.authors,
             locale=locale,
             title=fm.title,
             lead=fm.lead,
@@ -260,7 +262,7 @@ class Renderer:
         }
 
     def article_html(self, page: Page) -> str:
-        slug = page.article.slug
+        slug = page.slug
         alternates = [(loc, self.url(f"{loc}/{slug}/")) for loc in self.languages]
         return self.env.get_template("site_article.html.j2").render(
             **self.common(page.locale, 2),
@@ -307,11 +309,11 @@ class Renderer:
             entries=[
                 {
                     "title": p.title,
-                    "url": self.url(f"{locale}/{p.article.slug}/"),
-                    "id": f"urn:edition:{locale}:{p.article.slug}",
+                    "url": self.url(f"{locale}/{p.slug}/"),
+                    "id": f"urn:edition:{locale}:{p.slug}",
                     "date": f"{p.iso_date}T00:00:00Z",
                     "summary": p.lead or "",
-                    "authors": p.article.front_matter.authors,
+                    "authors": p.authors,
                 }
                 for p in pages
             ],
@@ -363,13 +365,15 @@ def _read_manifest(build: Path | None) -> dict[str, Any]:
     return data if isinstance(data, dict) and "articles" in data else {"articles": {}}
 
 
-def _input_hash(settings: Settings, article: Article, template_hash: str, site: str) -> str:
+def _input_hash(settings: Settings, slug: str, text: bytes, template_hash: str, site: str) -> str:
     h = hashlib.sha256()
-    for part in (RENDER_VERSION, template_hash, site, article.text):
+    for part in (RENDER_VERSION, settings.segment, template_hash, site):
         h.update(part.encode("utf-8"))
         h.update(b"\0")
+    h.update(text)
+    h.update(b"\0")
     for locale in settings.locales:
-        path = settings.po_path(locale, article.slug)
+        path = settings.po_path(locale, slug)
         h.update(path.read_bytes() if path.is_file() else b"")
         h.update(b"\0")
     return h.hexdigest()
@@ -394,7 +398,10 @@ def _write(path: Path, text: str) -> None:
 def _fsync_tree(root: Path) -> None:
     for dirpath, _dirs, files in os.walk(root):
         for name in files:
-            fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
+            full = os.path.join(dirpath, name)
+            if os.stat(full).st_nlink > 1:
+                continue  # linked from the live build: already on disk
+            fd = os.open(full, os.O_RDONLY)
             try:
                 os.fsync(fd)
             finally:
@@ -433,12 +440,12 @@ def _clean_builds(out: Path, keep: Path) -> None:
 
 def publish(
     settings: Settings,
-    articles: Sequence[Article],
+    paths: Sequence[Path],
     out: Path | None = None,
     base_url: str | None = None,
     wait: float = 30.0,
 ) -> PublishReport:
-    """Build the complete site for ``articles`` and swap it in atomically."""
+    """Build the complete site for the articles at ``paths`` and swap it in atomically."""
     out = (out if out is not None else settings.root / "site").absolute()
     report = PublishReport(out / "index.html")
     site = _site_settings(settings, base_url)
@@ -448,16 +455,20 @@ def publish(
         renderer = Renderer(settings, site)
         template_hash = _templates_hash(settings)
         site_key = json.dumps(site, sort_keys=True)
-        keys = {a.slug: _input_hash(settings, a, template_hash, site_key) for a in articles}
+        sources = {p.stem: p for p in paths}
+        keys = {
+            slug: _input_hash(settings, slug, path.read_bytes(), template_hash, site_key)
+            for slug, path in sources.items()
+        }
         # An article built from exactly these inputs was ready then and is
-        # ready now: its catalogs need neither reading nor checking again.
+        # ready now: it needs no parsing, reading of catalogs or checking.
         unchanged = {
-            a.slug
-            for a in articles
-            if live is not None and previous.get(a.slug, {}).get("key") == keys[a.slug]
+            slug
+            for slug in sources
+            if live is not None and previous.get(slug, {}).get("key") == keys[slug]
         }
         status = collect(
-            settings, [a for a in articles if a.slug not in unchanged], settings.locales
+            settings, [p for slug, p in sources.items() if slug not in unchanged], settings.locales
         )
         report.errors.extend(status.errors)
         by_slug = {st.article.slug: st for st in status.articles}
@@ -470,45 +481,50 @@ def publish(
         try:
             manifest: dict[str, Any] = {"articles": {}}
             pages: dict[str, list[Page]] = {loc: [] for loc in renderer.languages}
-            for article in sorted(articles, key=lambda a: (a.date, a.slug), reverse=True):
-                slug = article.slug
+            for slug in sorted(sources):
                 if slug in unchanged and live is not None:
                     _link_pages(live, build, slug, renderer.languages)
                     manifest["articles"][slug] = previous[slug]
                     for loc in renderer.languages:
-                        pages[loc].append(_page_from_manifest(previous[slug], loc, article))
+                        pages[loc].append(_page_from_manifest(previous[slug], loc, slug))
                     report.reused.append(slug)
                     report.published.append(slug)
                     continue
-                st = by_slug[slug]
-                if not st.ready:
-                    report.held[slug] = [
-                        Blocker(loc, _reasons(ed))
-                        for loc, ed in st.editions.items()
-                        if not ed.ready
-                    ]
+                st = by_slug.get(slug)
+                if st is None or not st.ready:
+                    if st is not None:
+                        report.held[slug] = [
+                            Blocker(loc, _reasons(ed))
+                            for loc, ed in st.editions.items()
+                            if not ed.ready
+                        ]
+                    else:
+                        report.held[slug] = [
+                            Blocker(settings.source, ["the article cannot be read"])
+                        ]
                     old = previous.get(slug)
                     if old is not None and live is not None:
                         # Keep the last complete form online, exactly as it was.
                         _link_pages(live, build, slug, renderer.languages)
                         manifest["articles"][slug] = old
                         for loc in renderer.languages:
-                            pages[loc].append(_page_from_manifest(old, loc, article))
+                            pages[loc].append(_page_from_manifest(old, loc, slug))
                         report.outdated.append(slug)
                     continue
-                key = keys[slug]
+                article = load_article(sources[slug], settings.segment)
                 editions = {loc: translated(article, settings, loc) for loc in renderer.languages}
                 page_of = {loc: renderer.page(ed, loc) for loc, ed in editions.items()}
                 for loc, page in page_of.items():
                     _write(build / loc / slug / "index.html", renderer.article_html(page))
                 report.rendered.append(slug)
                 manifest["articles"][slug] = {
-                    "key": key,
+                    "key": keys[slug],
                     "source": sha256(article.text.encode("utf-8")),
                     "catalogs": {
                         loc: sha256(settings.po_path(loc, slug).read_bytes())
                         for loc in settings.locales
                     },
+                    "authors": list(article.front_matter.authors),
                     "pages": {
                         loc: {
                             "title": p.title,
@@ -524,9 +540,7 @@ def publish(
                 report.published.append(slug)
             stamp = _updated(pages)
             for loc in renderer.languages:
-                ordered = sorted(
-                    pages[loc], key=lambda p: (p.iso_date, p.article.slug), reverse=True
-                )
+                ordered = sorted(pages[loc], key=lambda p: (p.iso_date, p.slug), reverse=True)
                 _write(build / loc / "index.html", renderer.index_html(loc, ordered))
                 _write(build / loc / "feed.xml", renderer.feed_xml(loc, ordered, stamp))
             _write(build / "index.html", renderer.root_html())
@@ -560,14 +574,15 @@ def _link_pages(live: Path, build: Path, slug: str, languages: Sequence[str]) ->
             os.link(source, target)
 
 
-def _page_from_manifest(entry: dict[str, Any], locale: str, article: Article) -> Page:
-    """An index line for an article kept in its last published form."""
+def _page_from_manifest(entry: dict[str, Any], locale: str, slug: str) -> Page:
+    """An index line for an article kept as it was last built."""
     info = entry.get("pages", {}).get(locale, {})
-    date = dt.date.fromisoformat(info.get("date", article.date.isoformat()))
+    date = dt.date.fromisoformat(str(info["date"]))
     return Page(
-        article=article,
+        slug=slug,
+        authors=tuple(str(a) for a in entry.get("authors", [])),
         locale=locale,
-        title=str(info.get("title", article.title)),
+        title=str(info["title"]),
         lead=info.get("lead"),
         section=None,
         body_html="",
