@@ -352,3 +352,113 @@ def test_templates_in_the_content_root_override_the_packaged_ones(
     assert '<article class="house-style">' in page
     index = (newsroom / "site" / "ru" / "index.html").read_text(encoding="utf-8")
     assert "house-style" not in index  # only the overridden template changed
+
+
+class _Links(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.alternates: dict[str, str] = {}
+        self.switch: dict[str, str] = {}
+        self._in_nav = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "link" and a.get("rel") == "alternate" and a.get("hreflang"):
+            self.alternates[str(a["hreflang"])] = str(a["href"])
+        if tag == "nav":
+            self._in_nav = True
+        if tag == "a" and self._in_nav and a.get("hreflang"):
+            self.switch[str(a["hreflang"])] = str(a["href"])
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "nav":
+            self._in_nav = False
+
+
+def test_hreflang_is_reciprocal_and_the_switcher_keeps_the_article(
+    capsys: pytest.CaptureFixture[str], newsroom: Path
+) -> None:
+    publish(capsys, newsroom)
+    site = newsroom / "site"
+    for slug in (ARTICLE, "week-47-labour-shortages"):
+        for lang in LANGS:
+            links = _Links()
+            links.feed((site / lang / slug / "index.html").read_text(encoding="utf-8"))
+            assert set(links.alternates) == {*LANGS, "x-default"}
+            for other in LANGS:
+                href = links.alternates[other]
+                assert href == f"/{other}/{slug}/"
+                back = _Links()
+                back.feed((site / other / slug / "index.html").read_text(encoding="utf-8"))
+                assert back.alternates[lang] == f"/{lang}/{slug}/"  # reciprocal
+            page_dir = site / lang / slug
+            for other, href in links.switch.items():
+                assert other != lang
+                assert (page_dir / href).resolve() == (site / other / slug).resolve()
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
+def test_every_kind_of_page_loads_over_http_without_console_errors(
+    capsys: pytest.CaptureFixture[str], newsroom: Path
+) -> None:
+    publish(capsys, newsroom)
+    server = make_server(newsroom / "site", None, 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = server.server_address[1]
+        pages = ["", "en/", "be/", "ru/", *(f"{lang}/{ARTICLE}/" for lang in LANGS)]
+        for page in pages:
+            result = subprocess.run(
+                [
+                    "chromium",
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--enable-logging=stderr",
+                    "--v=0",
+                    "--dump-dom",
+                    f"http://127.0.0.1:{port}/{page}",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            console = [ln for ln in result.stderr.splitlines() if ":CONSOLE" in ln]
+            assert console == [], (page, console)
+            assert "</html>" in result.stdout
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _Refs(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("href", "src") and value:
+                self.refs.append(value)
+
+
+def test_every_local_link_and_asset_exists(
+    capsys: pytest.CaptureFixture[str], newsroom: Path
+) -> None:
+    publish(capsys, newsroom)
+    site = (newsroom / "site").resolve()
+    checked = 0
+    for page in sorted(site.rglob("*.html")):
+        refs = _Refs()
+        refs.feed(page.read_text(encoding="utf-8"))
+        for ref in refs.refs:
+            if ref.startswith(("http://", "https://", "mailto:", "#")):
+                continue
+            target = (site / ref.lstrip("/")) if ref.startswith("/") else (page.parent / ref)
+            target = target.resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            assert target.is_file(), f"{page.relative_to(site)} links to missing {ref}"
+            checked += 1
+    assert checked > 100

@@ -169,9 +169,14 @@ def test_dashboard_in_headless_chromium(capsys: pytest.CaptureFixture[str], news
         [*base, f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120, check=True
     )
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
-    dom = subprocess.run(
-        [*base, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120
-    ).stdout
+    result = subprocess.run(
+        [*base, "--enable-logging=stderr", "--v=0", "--dump-dom", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert [ln for ln in result.stderr.splitlines() if ":CONSOLE" in ln] == []
+    dom = result.stdout
     assert "PWNED" not in dom.split("<title>")[1].split("</title>")[0]
     for slug in ("week-47-labour-shortages", "week-12-new-local-councils"):
         assert f'id="{slug}"' in dom
