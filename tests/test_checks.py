@@ -111,3 +111,40 @@ def test_the_sample_translations_have_no_errors() -> None:
                 f for f in check_entry(entry, po_path.parent.name) if f.severity is Severity.ERROR
             ]
             assert not errors, f"{po_path}: {errors}"
+
+
+REAL = Path(__file__).resolve().parent.parent / "locales"
+
+
+def _real(locale: str, has: str) -> polib.POEntry:
+    """A reviewed entry from the sample catalogs whose source contains ``has``."""
+    for path in sorted((REAL / locale).glob("*.po")):
+        for entry in polib.pofile(str(path)):
+            if has in entry.msgid and entry.msgstr and not entry.obsolete:
+                return entry
+    raise AssertionError(f"no sample entry with {has!r}")
+
+
+@pytest.mark.parametrize(
+    ("name", "locale", "has", "damage"),
+    [
+        ("markup", "be", "*", lambda t: t.replace("*", "")),
+        ("urls", "ru", "](http", lambda t: t.replace("](http", "](ftp", 1)),
+        ("code", "be", "`", lambda t: t.replace("`", "'")),
+        ("numbers", "ru", "2024", lambda t: t.replace("2024", "2023", 1)),
+        ("whitespace", "be", " ", lambda t: t + " "),
+        ("end-punctuation", "ru", ".", lambda t: t.rstrip(".") + "!"),
+        ("quotes", "be", " ", lambda t: t + ' "так"'),
+        ("identical", "ru", " ", lambda t: ""),
+        ("alphabet", "be", " ", lambda t: t + " и"),
+    ],
+)
+def test_each_check_on_a_real_sample_entry(
+    name: str, locale: str, has: str, damage: object
+) -> None:
+    entry = _real(locale, has)
+    assert name not in {f.check for f in check_entry(entry, locale)}
+    assert callable(damage)
+    broken = damage(entry.msgstr) or entry.msgid
+    entry.msgstr = broken
+    assert name in {f.check for f in check_entry(entry, locale)}, (name, broken)

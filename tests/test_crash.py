@@ -334,3 +334,38 @@ def test_publish_survives_sigkill_at_random_points(newsroom: Path) -> None:
     assert pages() == expected
     leftovers = list((newsroom / ".site.builds").iterdir())
     assert len(leftovers) == 1, leftovers  # killed builds are cleaned up by the next run
+
+
+@pytest.mark.parametrize("atomic", [False, True], ids=["plain-write", "atomic-rename"])
+def test_translator_saves_during_draft_always_survive(newsroom: Path, atomic: bool) -> None:
+    from tests.libre_server import LibreServer
+
+    rng = random.Random(11 if atomic else 12)
+    with LibreServer(latency=0.02) as server:
+        (newsroom / "pyproject.toml").write_text(
+            f'[tool.edition.engines.libre]\nurl = "{server.url}"\nbatch_size = 2\n'
+            "concurrency = 1\n",
+            encoding="utf-8",
+        )
+        target = newsroom / "locales" / "ru" / "week-21-union-state-tax-accord-0.po"
+        for round_ in range(12):
+            # Fresh work each round: empty some entries (and the cache).
+            po = read_po(target)
+            for n, entry in enumerate(e for e in po if not e.obsolete and e.msgctxt is None):
+                if n % 4 == round_ % 4:
+                    entry.msgstr = ""
+                    entry.flags = []
+                    entry.tcomment = ""
+            target.write_text(format_po(po), encoding="utf-8")
+            shutil.rmtree(newsroom / ".edition", ignore_errors=True)
+            buffer, at = _translator_edits(target)
+            marker = f" [{round_}]"
+            proc = _edition(newsroom, "draft", "--locale", "ru", "--engine", "libre")
+            time.sleep(rng.uniform(0.2, 0.6))
+            _save(target, buffer, at, marker, atomic)
+            out, err = proc.communicate(timeout=120)
+            assert marker in _texts(target), (
+                f"round {round_}: the translator's save was overwritten by draft "
+                f"({out.decode()}{err.decode()})"
+            )
+        _assert_valid(newsroom)

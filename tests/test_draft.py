@@ -385,3 +385,41 @@ def test_offline_default_route_pivots_through_apertium(
     # Memory first (headings recur across articles), then the pivot.
     assert set(comments) <= {"draft: memory", "draft: pivot:ru+apertium"}
     assert "draft: pivot:ru+apertium" in comments
+
+
+def test_a_new_article_is_drafted_whole_and_nothing_else_moves(
+    capsys: pytest.CaptureFixture[str], root: Path, libre_server: LibreServer
+) -> None:
+    text = (root / "articles" / f"{B}.md").read_text(encoding="utf-8")
+    new = text.replace("title: Labour shortages", "title: New labour rules", 1).replace(
+        "\n\n", "\n\nA wholly new opening paragraph for this week's review.\n\n", 1
+    )
+    (root / "articles" / "week-48-new-labour-rules.md").write_text(new, encoding="utf-8")
+    run(capsys, "sync", "--root", str(root), "-q")
+    before = {p: p.read_bytes() for p in (root / "locales").rglob("*.po")}
+    code, out, err = run(
+        capsys,
+        "draft",
+        "--root",
+        str(root),
+        "--engine",
+        "libre",
+        "--locale",
+        "be",
+        "--locale",
+        "ru",
+    )
+    assert code == 0, out + err
+    for lang in ("be", "ru"):
+        po_path = root / "locales" / lang / "week-48-new-labour-rules.po"
+        live = [e for e in read_po(po_path) if not e.obsolete]
+        assert live and all("fuzzy" in e.flags and e.tcomment == "draft: libre" for e in live)
+        assert all(e.msgstr.startswith(f"[{lang}] ") for e in live if not protect(e.msgid).pieces)
+        assert subprocess.run(["msgcat", str(po_path)], capture_output=True).stdout == (
+            po_path.read_bytes()
+        )
+        fmt = subprocess.run(["msgfmt", "-c", "-o", "/dev/null", str(po_path)], capture_output=True)
+        assert fmt.returncode == 0, fmt.stderr
+    for path, data in before.items():
+        if path.stem != "week-48-new-labour-rules":
+            assert path.read_bytes() == data, f"{path} changed"

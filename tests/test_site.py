@@ -91,6 +91,23 @@ def test_publishes_every_edition_of_the_sample(
     assert "http" not in (site / "assets" / "site.css").read_text(encoding="utf-8")
 
 
+def test_a_russian_edition_one_entry_short_holds_the_article(
+    capsys: pytest.CaptureFixture[str], newsroom: Path
+) -> None:
+    ru = newsroom / "locales" / "ru" / f"{ARTICLE}.po"
+    po = read_po(ru)
+    short = [e for e in po if not e.obsolete and e.msgctxt is None][5]
+    short.msgstr = ""
+    ru.write_text(format_po(po), encoding="utf-8")
+    code, out, _err = run(capsys, "publish", "--root", str(newsroom), "--strict")
+    assert code == 1
+    assert f"held {ARTICLE}: ru is not ready: 1 untranslated: {short.msgid[:60]!r}" in out
+    site = newsroom / "site"
+    for lang in LANGS:
+        assert not (site / lang / ARTICLE).exists()
+        assert (site / lang / "week-47-labour-shortages" / "index.html").is_file()
+
+
 def test_one_unready_edition_holds_all_three(
     capsys: pytest.CaptureFixture[str], newsroom: Path
 ) -> None:
@@ -100,7 +117,12 @@ def test_one_unready_edition_holds_all_three(
     (held,) = data["held"]
     assert held["slug"] == ARTICLE
     assert [b["locale"] for b in held["blocking"]] == ["be"]
-    assert "1 draft" in held["blocking"][0]["reasons"]
+    (reason,) = held["blocking"][0]["reasons"]
+    assert reason.startswith("1 draft: ")
+    fuzzy = next(
+        e for e in read_po(newsroom / "locales" / "be" / f"{ARTICLE}.po") if "fuzzy" in e.flags
+    )
+    assert repr(fuzzy.msgid[:60]) in reason and f"(line {fuzzy.linenum})" in reason
     for name, text in every_file(newsroom / "site").items():
         assert ARTICLE not in name and ARTICLE not in text, name
     code, _out, _err = run(capsys, "publish", "--root", str(newsroom), "--strict")

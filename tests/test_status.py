@@ -202,3 +202,23 @@ def test_a_warm_status_parses_nothing_and_sees_every_change(
     warm = status(capsys, newsroom)
     cell = next(a for a in warm["articles"] if a["slug"] == ARTICLE)["locales"]["be"]
     assert cell["untranslated"] == 1 and not cell["ready"]
+
+
+def test_after_a_source_edit_and_sync_the_editions_are_stale(
+    capsys: pytest.CaptureFixture[str], newsroom: Path
+) -> None:
+    article = newsroom / "articles" / f"{ARTICLE}.md"
+    text = article.read_text(encoding="utf-8")
+    po = read_po(newsroom / "locales" / "be" / f"{ARTICLE}.po")
+    sentence = next(
+        e.msgid for e in po if e.msgctxt is None and len(e.msgid) > 60 and e.msgid in text
+    )
+    article.write_text(text.replace(sentence, sentence.replace(" the ", " that ", 1)), "utf-8")
+    code, _out, err = run(capsys, "sync", "--root", str(newsroom), "-q")
+    assert code == 0, err
+    data = status(capsys, newsroom, "--article", ARTICLE)
+    for loc in ("be", "ru"):
+        cell = data["articles"][0]["locales"][loc]
+        assert cell["stale"] == 1 and not cell["ready"] and not cell["outdated"]
+    code, _out, _err = run(capsys, "status", "--root", str(newsroom), "--fail-under", "100")
+    assert code == 1

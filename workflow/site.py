@@ -125,7 +125,12 @@ def _reasons(ed: Edition) -> list[str]:
         reasons.append("catalog out of date with the article: run edition sync")
     for state in (State.UNTRANSLATED, State.DRAFT, State.STALE):
         if ed.counts[state] and not ed.missing:
-            reasons.append(f"{ed.counts[state]} {state.value}")
+            which = [p for p in ed.pending if p.state is state]
+            named = "; ".join(
+                f"{p.msgid[:60]!r}" + (f" (line {p.line})" if p.line else "") for p in which[:3]
+            )
+            more = f" and {len(which) - 3} more" if len(which) > 3 else ""
+            reasons.append(f"{ed.counts[state]} {state.value}: {named}{more}")
     if ed.errors:
         first = next(f for f in ed.findings if f.severity.value == "error")
         reasons.append(f"{ed.errors} check errors, e.g. [{first.check}] {first.message}")
