@@ -114,7 +114,7 @@ def complete_catalogs(root: Path) -> None:
 def status_rows(root: Path, runs: int) -> dict[str, Row]:
     rows: dict[str, Row] = {}
     status = [*EDITION, "status", "--root", str(root), "--json"]
-    cache = root / ".edition" / "status-cache.json"
+    cache = root / ".edition" / "status-cache.sqlite"
     rows["status"] = timed(
         Row("edition", "status --json, cold (counts + every check)"),
         runs,
@@ -220,7 +220,7 @@ def publish_rows(root: Path, runs: int) -> dict[str, Row]:
         for p in root.iterdir():
             if p.name == "site" or p.name.startswith(".site"):
                 reset(p)
-        reset(root / ".edition" / "status-cache.json")
+        reset(root / ".edition" / "status-cache.sqlite")
 
     rows["publish"] = timed(Row("edition", "publish, cold"), runs, cmd, REPO, before=wipe)
     rows["publish-noop"] = timed(Row("edition", "publish, nothing changed"), runs, cmd, REPO)

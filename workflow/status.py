@@ -16,12 +16,12 @@ whether they are current).  Rules:
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import difflib
 import json
 import re
 import shutil
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +34,7 @@ from .catalog import State, entry_state
 from .checks import Finding, Severity, check_catalog
 from .config import Settings
 from .errors import WorkflowError
-from .files import atomic_write, sha256
+from .files import sha256
 from .ledger import Ledger
 from .poformat import read_po
 
@@ -240,7 +240,9 @@ def edition_status(
 # -- the warm path: results cached by content hash -------------------------------
 
 #: Bumped whenever counting or checking changes, so old results are recomputed.
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"
+_STATES = {s.value: s for s in State}
+_SEVERITIES = {s.value: s for s in Severity}
 
 
 def _fingerprint(settings: Settings, locale: str) -> str:
@@ -249,102 +251,181 @@ def _fingerprint(settings: Settings, locale: str) -> str:
     return f"{CACHE_VERSION}|{settings.source}|{locale}|{checks}|{spelling}"
 
 
-def _edition_to_json(ed: Edition, engines: dict[str, EngineStats]) -> dict[str, Any]:
-    return {
-        "counts": {s.value: n for s, n in ed.counts.items()},
-        "reviewed_words": ed.reviewed_words,
-        "total_words": ed.total_words,
-        "findings": [
-            [f.check, f.severity.value, f.message, f.msgctxt, f.msgid, f.line] for f in ed.findings
+def _summary_json(ed: Edition, engines: dict[str, EngineStats]) -> str:
+    return json.dumps(
+        [
+            [ed.counts[s] for s in State],
+            ed.reviewed_words,
+            ed.total_words,
+            ed.errors,
+            ed.warnings,
+            {name: [st.reviewed, st.unchanged, st.edit_total] for name, st in engines.items()},
         ],
-        "pending": [[p.state.value, p.msgctxt, p.msgid, p.msgstr, p.line] for p in ed.pending],
-        "engines": {
-            name: [st.reviewed, st.unchanged, st.edit_total] for name, st in engines.items()
-        },
-    }
+        ensure_ascii=False,
+    )
 
 
-def _edition_from_json(data: dict[str, Any], locale: str) -> tuple[Edition, dict[str, EngineStats]]:
+def _details_json(ed: Edition) -> str:
+    return json.dumps(
+        [
+            [
+                [f.check, f.severity.value, f.message, f.msgctxt, f.msgid, f.line]
+                for f in ed.findings
+            ],
+            [[p.state.value, p.msgctxt, p.msgid, p.msgstr, p.line] for p in ed.pending],
+        ],
+        ensure_ascii=False,
+    )
+
+
+def _edition_from_cache(
+    locale: str, summary: str, details: str | None
+) -> tuple[Edition, dict[str, EngineStats]]:
+    counts, reviewed_words, total_words, n_errors, n_warnings, engines = json.loads(summary)
     ed = Edition(locale)
-    ed.counts = {State(k): int(v) for k, v in data["counts"].items()}
-    ed.reviewed_words = int(data["reviewed_words"])
-    ed.total_words = int(data["total_words"])
-    ed.findings = [
-        Finding(c, Severity(sev), m, ctxt, mid, line)
-        for c, sev, m, ctxt, mid, line in data["findings"]
-    ]
-    ed.errors = sum(1 for f in ed.findings if f.severity is Severity.ERROR)
-    ed.warnings = len(ed.findings) - ed.errors
-    ed.pending = [
-        Pending(State(st), ctxt, mid, text, line) for st, ctxt, mid, text, line in data["pending"]
-    ]
-    engines = {
-        name: EngineStats(int(a), int(b), float(c)) for name, (a, b, c) in data["engines"].items()
-    }
-    return ed, engines
+    ed.counts = dict(zip(State, (int(n) for n in counts), strict=True))
+    ed.reviewed_words = int(reviewed_words)
+    ed.total_words = int(total_words)
+    ed.errors = int(n_errors)
+    ed.warnings = int(n_warnings)
+    if details is not None:
+        findings, pending = json.loads(details)
+        ed.findings = [
+            Finding(c, _SEVERITIES[sev], m, ctxt, mid, line)
+            for c, sev, m, ctxt, mid, line in findings
+        ]
+        ed.pending = [
+            Pending(_STATES[st], ctxt, mid, text, line) for st, ctxt, mid, text, line in pending
+        ]
+    stats = {name: EngineStats(int(a), int(b), float(c)) for name, (a, b, c) in engines.items()}
+    return ed, stats
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    key TEXT PRIMARY KEY, title TEXT, date TEXT, segments INTEGER, words INTEGER, distinct_ TEXT
+);
+CREATE TABLE IF NOT EXISTS editions (key TEXT PRIMARY KEY, summary TEXT, details TEXT);
+"""
 
 
 class _Cache:
-    """``.edition/status-cache.json``: derived, rebuilt from the files whenever lost."""
+    """``.edition/status-cache.sqlite``: derived, rebuilt from the files whenever lost.
+
+    SQLite rather than one JSON file: a warm run looks up a few thousand
+    small rows and never decodes the findings and pending entries it does
+    not show, and a run that recomputes one edition writes one row.  Any
+    trouble with the file (damaged, locked, read-only) only costs speed.
+    """
 
     def __init__(self, settings: Settings) -> None:
-        self.path = settings.state_dir / "status-cache.json"
-        self.data: dict[str, dict[str, Any]] = {"articles": {}, "editions": {}}
-        self.used: dict[str, dict[str, Any]] = {"articles": {}, "editions": {}}
-        self.changed = False
+        self.path = settings.state_dir / "status-cache.sqlite"
+        self.used: set[str] = set()
+        self.db: sqlite3.Connection | None = None
         try:
-            loaded = json.loads(self.path.read_text(encoding="utf-8"))
-            if isinstance(loaded, dict) and loaded.get("version") == CACHE_VERSION:
-                self.data = {"articles": loaded["articles"], "editions": loaded["editions"]}
-        except (OSError, ValueError, KeyError):
-            pass
-
-    def get(self, table: str, key: str) -> Any:
-        found = self.data[table].get(key)
-        if found is not None:
-            self.used[table][key] = found
-        return found
-
-    def put(self, table: str, key: str, value: Any) -> None:
-        self.used[table][key] = value
-        self.changed = True
-
-    def save(self) -> None:
-        # Only what this run used is kept, so the file does not grow forever;
-        # a run over a subset keeps the rest as it was.
-        if not self.changed and len(self.used["editions"]) >= len(self.data["editions"]):
-            return
-        merged = {t: {**self.data[t], **self.used[t]} for t in ("articles", "editions")}
-        if len(merged["editions"]) > 4 * max(1, len(self.used["editions"])) + 1000:
-            merged = self.used
-        payload = {"version": CACHE_VERSION, **merged}
-        with contextlib.suppress(OSError):
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(self.path, json.dumps(payload, ensure_ascii=False).encode("utf-8"))
+            db = sqlite3.connect(self.path, timeout=5.0)
+            db.executescript(_SCHEMA)
+            row = db.execute("SELECT value FROM meta WHERE name = 'version'").fetchone()
+            if row is None or row[0] != CACHE_VERSION:
+                with db:
+                    db.execute("DELETE FROM articles")
+                    db.execute("DELETE FROM editions")
+                    db.execute(
+                        "INSERT OR REPLACE INTO meta VALUES ('version', ?)", (CACHE_VERSION,)
+                    )
+            self.db = db
+        except (OSError, sqlite3.Error):
+            self.db = None
+
+    def _query(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        if self.db is None:
+            return None
+        try:
+            row = self.db.execute(sql, params).fetchone()
+        except sqlite3.Error:
+            return None
+        return tuple(row) if row is not None else None
+
+    def _write(self, sql: str, params: tuple[Any, ...]) -> None:
+        if self.db is None:
+            return
+        try:
+            self.db.execute(sql, params)
+        except sqlite3.Error:
+            self.close()
+
+    def article(self, key: str) -> tuple[Any, ...] | None:
+        return self._query(
+            "SELECT title, date, segments, words FROM articles WHERE key = ?", (key,)
+        )
+
+    def distinct(self, key: str) -> list[tuple[str | None, str]] | None:
+        row = self._query("SELECT distinct_ FROM articles WHERE key = ?", (key,))
+        return None if row is None else [(c, m) for c, m in json.loads(row[0])]
+
+    def put_article(
+        self, key: str, info: ArticleInfo, distinct: list[tuple[str | None, str]]
+    ) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                key,
+                info.title,
+                info.date.isoformat(),
+                len(distinct),
+                sum(words(m) for _c, m in distinct),
+                json.dumps(distinct, ensure_ascii=False),
+            ),
+        )
+
+    def edition(self, key: str, details: bool) -> tuple[str, str | None] | None:
+        self.used.add(key)
+        column = "details" if details else "NULL"
+        row = self._query(f"SELECT summary, {column} FROM editions WHERE key = ?", (key,))
+        return None if row is None else (row[0], row[1])
+
+    def put_edition(self, key: str, ed: Edition, engines: dict[str, EngineStats]) -> None:
+        self.used.add(key)
+        self._write(
+            "INSERT OR REPLACE INTO editions VALUES (?, ?, ?)",
+            (key, _summary_json(ed, engines), _details_json(ed)),
+        )
+
+    def close(self) -> None:
+        """Commit, and drop what no run needs any more so the file does not grow forever."""
+        if self.db is None:
+            return
+        db, self.db = self.db, None
+        try:
+            (rows,) = db.execute("SELECT count(*) FROM editions").fetchone()
+            if rows > 4 * len(self.used) + 1000:
+                db.execute("CREATE TEMP TABLE used (key TEXT PRIMARY KEY)")
+                db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in self.used))
+                db.execute("DELETE FROM editions WHERE key NOT IN (SELECT key FROM used)")
+            db.commit()
+        except sqlite3.Error:
+            pass
+        finally:
+            db.close()
 
 
 def _article_info(
     path: Path, data: bytes, cache: _Cache, settings: Settings
-) -> tuple[ArticleInfo, list[tuple[str | None, str]]]:
+) -> tuple[ArticleInfo, int, int, str]:
+    """The article's info, segment and word counts, and its cache key."""
     key = f"{settings.segment}|{sha256(data)}"
-    found = cache.get("articles", key)
-    if found is None:
-        article = parse_article(_decode_article(data, path), path=str(path), mode=settings.segment)
-        distinct = list(dict.fromkeys((s.msgctxt, s.msgid) for s in article.segments))
-        found = {
-            "title": article.title,
-            "date": article.date.isoformat(),
-            "segments": [[c, m] for c, m in distinct],
-        }
-        cache.put("articles", key, found)
-    segments = [(c, m) for c, m in found["segments"]]
-    info = ArticleInfo(
-        slug=path.stem,
-        path=str(path),
-        title=str(found["title"]),
-        date=dt.date.fromisoformat(found["date"]),
-    )
-    return info, segments
+    found = cache.article(key)
+    if found is not None:
+        title, date, segments, n_words = found
+        info = ArticleInfo(path.stem, str(path), str(title), dt.date.fromisoformat(date))
+        return info, int(segments), int(n_words), key
+    article = parse_article(_decode_article(data, path), path=str(path), mode=settings.segment)
+    distinct = list(dict.fromkeys((s.msgctxt, s.msgid) for s in article.segments))
+    info = ArticleInfo(path.stem, str(path), article.title, article.date)
+    cache.put_article(key, info, distinct)
+    return info, len(distinct), sum(words(m) for _c, m in distinct), key
 
 
 def _decode_article(data: bytes, path: Path) -> str:
@@ -359,11 +440,14 @@ def collect(
     settings: Settings,
     paths: Sequence[Path],
     locales: Sequence[str],
+    details: bool = True,
 ) -> Report:
     """Every selected article's editions; bad articles and catalogs are listed.
 
     Counts and findings are cached by the content of the article and the
     catalog, so a warm run reads files and hashes them, and parses nothing.
+    ``details=False`` leaves each edition's ``findings`` and ``pending``
+    empty (their counts are still right): all a table or a JSON summary needs.
     """
     from .sync import sync
 
@@ -371,38 +455,43 @@ def collect(
     stale_files: set[Path] = set()
     if paths:
         check = sync(settings, paths, check=True, all_articles=False)
-        stale_files = {c.path.resolve() for c in check.written}
+        stale_files = {c.path for c in check.written}
     engines: dict[str, dict[str, EngineStats]] = {loc: {} for loc in locales}
     statuses: list[ArticleStatus] = []
     cache = _Cache(settings)
     # A read-only command never creates the ledger; no ledger, no drafts.
     has_ledger = (settings.state_dir / "drafts.sqlite").is_file()
     ledger = Ledger.for_root(settings.state_dir) if has_ledger else None
+    fingerprints = {loc: f"{_fingerprint(settings, loc)}|{has_ledger}" for loc in locales}
     try:
         for path in paths:
             try:
                 data = path.read_bytes()
-                info, segments = _article_info(path, data, cache, settings)
+                info, n_segments, n_words, article_key = _article_info(path, data, cache, settings)
             except WorkflowError as exc:
                 errors.append(exc)
                 continue
             except OSError as exc:
                 errors.append(WorkflowError(f"cannot read: {exc.strerror}", path=path))
                 continue
-            article_sha = sha256(data)
+            article_sha = article_key.rpartition("|")[2]
             editions: dict[str, Edition] = {}
             for locale in locales:
                 po_path = settings.po_path(locale, info.slug)
-                outdated = po_path.resolve() in stale_files
+                outdated = po_path in stale_files
                 try:
                     po_bytes = po_path.read_bytes()
                 except FileNotFoundError:
-                    editions[locale] = edition_status(segments, None, locale, settings, outdated)
+                    distinct = cache.distinct(article_key)
+                    if distinct is None:
+                        article = load_article(path, settings.segment)
+                        distinct = list(
+                            dict.fromkeys((s.msgctxt, s.msgid) for s in article.segments)
+                        )
+                    editions[locale] = edition_status(distinct, None, locale, settings, outdated)
                     continue
-                key = "|".join(
-                    (_fingerprint(settings, locale), article_sha, sha256(po_bytes), str(has_ledger))
-                )
-                found = cache.get("editions", key)
+                key = f"{fingerprints[locale]}|{article_sha}|{sha256(po_bytes)}"
+                found = cache.edition(key, details)
                 if found is None:
                     try:
                         po = read_po(po_path)
@@ -411,13 +500,15 @@ def collect(
                         ed = Edition(locale, outdated=outdated, unreadable=str(exc))
                         editions[locale] = ed
                         continue
-                    ed = edition_status(segments, po, locale, settings, outdated)
+                    ed = edition_status(None, po, locale, settings, outdated)
                     stats: dict[str, EngineStats] = {}
                     if ledger is not None:
                         _post_edit(po, ledger, locale, info.slug, stats)
-                    cache.put("editions", key, _edition_to_json(ed, stats))
+                    cache.put_edition(key, ed, stats)
+                    if not details:
+                        ed.findings, ed.pending = [], []
                 else:
-                    ed, stats = _edition_from_json(found, locale)
+                    ed, stats = _edition_from_cache(locale, *found)
                     ed.outdated = outdated
                 editions[locale] = ed
                 for name, st in stats.items():
@@ -426,17 +517,12 @@ def collect(
                     total.unchanged += st.unchanged
                     total.edit_total += st.edit_total
             statuses.append(
-                ArticleStatus(
-                    info,
-                    segments=len(segments),
-                    words=sum(words(msgid) for _c, msgid in segments),
-                    editions=editions,
-                )
+                ArticleStatus(info, segments=n_segments, words=n_words, editions=editions)
             )
     finally:
         if ledger is not None:
             ledger.close()
-        cache.save()
+        cache.close()
     statuses.sort(key=lambda s: (s.article.date, s.article.slug), reverse=True)
     return Report(settings.source, tuple(locales), statuses, engines, errors)
 
