@@ -159,14 +159,44 @@ def test_unchanged_pages_are_not_rendered_again(
     po = newsroom / "locales" / "be" / "week-47-labour-shortages.po"
     text = po.read_text(encoding="utf-8")
     po.write_text(text.replace("# Belarusian", "# Belarusian (edited)", 1), encoding="utf-8")
+    shown_before = every_file(newsroom / "site")
     second = publish(capsys, newsroom)
     assert second["rendered"] == ["week-47-labour-shortages"]
     assert sorted(second["reused"]) == sorted(
         s for s in first["published"] if s != "week-47-labour-shortages"
     )
     assert page.stat().st_ino == inode  # the same file, linked into the new build
-    builds = list((newsroom / ".site.builds").iterdir())
-    assert len(builds) == 1  # old builds are removed after the swap
+    site = newsroom / "site"
+    live = site.resolve()
+    builds = sorted((newsroom / ".site.builds").iterdir())
+    # The live build and a spare: the site as it was before, manifest and all.
+    assert len(builds) == 2 and live in builds
+    (spare,) = (b for b in builds if b != live)
+    assert (spare / ".manifest.json").is_file()
+    # Untouched by the publish, though its pages are hard links of the live ones.
+    assert every_file(spare) == shown_before
+    assert (spare / "be" / "week-47-labour-shortages" / "index.html").is_file()
+
+    # Nothing changed: nothing is built, the live build stays where it is.
+    third = publish(capsys, newsroom)
+    assert third["rendered"] == [] and site.resolve() == live
+    # A visible change to a page the spare shares with the live build (a
+    # hard link): the spare is brought up to date and becomes live, and the
+    # build it replaces still shows exactly the site as it was.
+    shown_before = every_file(site)
+    be = newsroom / "locales" / "be" / f"{ARTICLE}.po"
+    catalog = read_po(be)
+    entry = next(e for e in catalog if e.msgctxt is None and e.msgstr.endswith("."))
+    entry.msgstr = entry.msgstr[:-1] + " (выпраўлена)."
+    be.write_text(format_po(catalog), encoding="utf-8")
+    fourth = publish(capsys, newsroom)
+    assert fourth["rendered"] == [ARTICLE]
+    assert site.resolve() == spare
+    assert sorted((newsroom / ".site.builds").iterdir()) == builds
+    assert every_file(live) == shown_before
+    assert "(выпраўлена)" in (site / "be" / ARTICLE / "index.html").read_text(encoding="utf-8")
+    changed = {k for k, v in every_file(site).items() if shown_before.get(k) != v}
+    assert f"be/{ARTICLE}/index.html" in changed and len(changed) <= 4  # the page, be index, feed
 
 
 def test_a_failed_build_leaves_the_previous_site_whole(
@@ -174,16 +204,25 @@ def test_a_failed_build_leaves_the_previous_site_whole(
 ) -> None:
     publish(capsys, newsroom)
     before = every_file(newsroom / "site")
-    make_fuzzy(newsroom / "locales" / "be" / "week-47-labour-shortages.po")
+    po = newsroom / "locales" / "be" / "week-47-labour-shortages.po"
 
     def boom(*_a: object, **_k: object) -> str:
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(site_module.Renderer, "sitemap_xml", boom)
-    with pytest.raises(RuntimeError):
-        main(["publish", "--root", str(newsroom)])
-    assert every_file(newsroom / "site") == before
-    assert len(list((newsroom / ".site.builds").iterdir())) == 1
+    for n in range(3):
+        # A catalog changes (so the article is built again) and the build fails:
+        # first in a fresh build, then in the spare left by a good publish.
+        po.write_text(po.read_text(encoding="utf-8").replace("\n", f"\n# {n}\n", 1), "utf-8")
+        with pytest.raises(RuntimeError):
+            main(["publish", "--root", str(newsroom)])
+        assert every_file(newsroom / "site") == before
+        builds = list((newsroom / ".site.builds").iterdir())
+        assert builds == [(newsroom / "site").resolve()]  # the half-built one is gone
+        monkeypatch.undo()
+        publish(capsys, newsroom)
+        assert len(list((newsroom / ".site.builds").iterdir())) == 2
+        monkeypatch.setattr(site_module.Renderer, "sitemap_xml", boom)
 
 
 def test_sigkill_at_any_point_leaves_a_whole_site(newsroom: Path) -> None:
@@ -486,3 +525,20 @@ def test_every_local_link_and_asset_exists(
             assert target.is_file(), f"{page.relative_to(site)} links to missing {ref}"
             checked += 1
     assert checked > 100
+
+
+def test_a_feed_carries_the_newest_articles_only(
+    capsys: pytest.CaptureFixture[str], newsroom: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(site_module, "FEED_ENTRIES", 2)
+    data = publish(capsys, newsroom)
+    index = (newsroom / "site" / "ru" / "index.html").read_text(encoding="utf-8")
+    assert all(f"{slug}/" in index for slug in data["published"])  # the index lists all
+    feed = (newsroom / "site" / "ru" / "feed.xml").read_text(encoding="utf-8")
+    ids = re.findall(r"<id>urn:edition:ru:([^<]+)</id>", feed)
+    dates = {}
+    for slug in data["published"]:
+        text = (newsroom / "articles" / f"{slug}.md").read_text(encoding="utf-8")
+        dates[slug] = re.search(r"^date: (\S+)", text, re.M).group(1)  # type: ignore[union-attr]
+    newest = sorted(dates, key=lambda s: (dates[s], s), reverse=True)[:2]
+    assert ids == newest

@@ -287,7 +287,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
             for b in blockers:
                 print(f"held {slug}: {b.locale} is not ready: {'; '.join(b.reasons)}")
         for slug in report.outdated:
-            print(f"outdated {slug}: the English changed; the last complete editions stay online")
+            print(f"outdated {slug}: held back; its last complete editions stay online")
         print(
             f"{len(report.published)} articles published in {1 + len(settings.locales)} languages "
             f"({len(report.rendered)} rendered, {len(report.reused)} unchanged), "

@@ -29,7 +29,7 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -52,7 +52,7 @@ def atomic_write(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def _umask() -> int:
@@ -61,7 +61,7 @@ def _umask() -> int:
     return mask
 
 
-def _syncfs(directory: Path) -> None:
+def syncfs(directory: Path) -> None:
     """Flush the filesystem holding ``directory``: one flush for a whole batch.
 
     One syncfs costs about what a single fsync does, where an fsync per file
@@ -128,7 +128,7 @@ class WriteBatch:
             return []
         conflicts: list[Path] = []
         try:
-            _syncfs(staged[0][1].parent)
+            syncfs(staged[0][1].parent)
             directories: set[Path] = set()
             for tmp, path, expect in staged:
                 if expect is not ANY and _read_or_none(path) != expect:
@@ -138,7 +138,7 @@ class WriteBatch:
                 os.replace(tmp, path)
                 directories.add(path.parent)
             for directory in directories:
-                _fsync_dir(directory)
+                fsync_dir(directory)
         finally:
             for tmp, _path, _expect in staged:
                 with contextlib.suppress(OSError):
@@ -170,8 +170,8 @@ def _copy_mode(tmp: str, path: Path) -> None:
 def atomic_move(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     os.replace(source, target)
-    _fsync_dir(target.parent)
-    _fsync_dir(source.parent)
+    fsync_dir(target.parent)
+    fsync_dir(source.parent)
 
 
 #: Descriptors of the locks this process holds (see `release_inherited_locks`).

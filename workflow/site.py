@@ -10,12 +10,14 @@ Rules:
   English changed, say) stays online exactly as last built, and is reported
   as outdated.  The publication manifest (``.manifest.json`` in the site)
   records, per article, the hash of the inputs each page was built from.
-* Unchanged articles are not re-rendered: their pages are hard-linked from
-  the live build when the input hash matches.  The result is always the
+* Unchanged articles are not re-rendered: their pages are kept (or
+  hard-linked from the live build) when the input hash matches, and a
+  publish with nothing changed builds nothing.  The result is always the
   complete site.
-* Atomic: ``OUT`` is a symlink to ``.OUT.builds/<id>``; the new build is
-  made beside the old and the symlink is replaced by one rename, so a
-  failure or SIGKILL at any point leaves the previous site whole.
+* Atomic: ``OUT`` is a symlink to a build in ``.OUT.builds/``; the new site
+  is made in the other build there (the spare: the site one publish ago)
+  and the symlink is replaced by one rename, so a failure or SIGKILL at any
+  point leaves the live site whole.  The live build is never written to.
 * Safe: Jinja2 autoescape; Markdown rendered with raw HTML disabled and link
   and image URLs limited to http, https, mailto and relative ones.
 """
@@ -46,13 +48,15 @@ from .article import Article, load_article, parse_article
 from .catalog import State, entry_state
 from .config import Settings
 from .errors import ConfigError, WorkflowError
-from .files import root_lock, sha256
+from .files import fsync_dir, root_lock, sha256, syncfs
 from .poformat import read_po
 from .segment import Segment
 from .status import Edition, collect
 
 #: Bumped when the page-building code changes, so old pages are re-rendered.
 RENDER_VERSION = "1"
+#: A feed carries the newest articles only, as feeds do: readers poll it often.
+FEED_ENTRIES = 50
 _SAFE_SCHEMES = ("http:", "https:", "mailto:")
 _SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
@@ -320,7 +324,7 @@ class Renderer:
                     "summary": p.lead or "",
                     "authors": p.authors,
                 }
-                for p in pages
+                for p in pages[:FEED_ENTRIES]
             ],
         )
 
@@ -346,6 +350,15 @@ class Renderer:
 
 
 # -- building and swapping -----------------------------------------------------
+#
+# ``OUT`` is a symlink to one of two builds under ``.OUT.builds/``: the live
+# one, and a spare holding the site as it was one publish earlier.  A publish
+# brings the spare up to date, touching only what differs from what it
+# holds (pages are hard-linked from the live build or rendered; indexes,
+# feeds and the sitemap are written again), then swaps the symlink: the old
+# live build becomes the next spare.  The spare's manifest is removed before
+# its first change and written after its last, so a spare without one (a
+# killed run) is never trusted: it is deleted and built afresh.
 
 
 def _builds_dir(out: Path) -> Path:
@@ -359,63 +372,67 @@ def _live_build(out: Path) -> Path | None:
     return out if out.is_dir() else None
 
 
-def _read_manifest(build: Path | None) -> dict[str, Any]:
+_MANIFEST = ".manifest.json"
+
+
+def _read_manifest(build: Path | None) -> dict[str, Any] | None:
+    """A build's manifest, or None when it has none (unfinished) or it is damaged."""
     if build is None:
-        return {"articles": {}}
-    path = build / ".manifest.json"
+        return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads((build / _MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {"articles": {}}
-    return data if isinstance(data, dict) and "articles" in data else {"articles": {}}
+        return None
+    ok = isinstance(data, dict) and isinstance(data.get("articles"), dict)
+    return data if ok else None
 
 
-def _input_hash(settings: Settings, slug: str, text: bytes, template_hash: str, site: str) -> str:
+def _site_key(settings: Settings, site: dict[str, Any]) -> str:
+    """What every page depends on besides its article: code, templates, settings."""
+    import babel
+
     h = hashlib.sha256()
-    for part in (RENDER_VERSION, settings.segment, template_hash, site):
-        h.update(part.encode("utf-8"))
-        h.update(b"\0")
-    h.update(text)
-    h.update(b"\0")
-    for locale in settings.locales:
-        path = settings.po_path(locale, slug)
-        h.update(path.read_bytes() if path.is_file() else b"")
-        h.update(b"\0")
-    return h.hexdigest()
-
-
-def _templates_hash(settings: Settings) -> str:
-    h = hashlib.sha256()
+    parts = [RENDER_VERSION, babel.__version__, settings.segment, json.dumps(site, sort_keys=True)]
+    for part in parts:
+        h.update(part.encode("utf-8") + b"\0")
     dirs = [Path(__file__).parent / "templates", settings.root / "templates"]
     for d in dirs:
         if d.is_dir():
             for f in sorted(d.iterdir()):
                 if f.is_file():
-                    h.update(f.name.encode() + b"\0" + f.read_bytes())
+                    h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()
 
 
-def _write(path: Path, text: str) -> None:
+def _input_hash(settings: Settings, slug: str, text: bytes, site_key: str) -> str:
+    h = hashlib.sha256(site_key.encode("utf-8") + b"\0")
+    h.update(text)
+    h.update(b"\0")
+    for locale in settings.locales:
+        path = settings.po_path(locale, slug)
+        with contextlib.suppress(FileNotFoundError):
+            h.update(path.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _replace(path: Path, data: bytes | None = None, link: Path | None = None) -> None:
+    """Put ``data`` (or a hard link to ``link``) at ``path`` by rename.
+
+    Never writes into an existing file: the spare's files may be hard links
+    to the live build's, which must not change.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-
-
-def _fsync_tree(root: Path) -> None:
-    for dirpath, _dirs, files in os.walk(root):
-        for name in files:
-            full = os.path.join(dirpath, name)
-            if os.stat(full).st_nlink > 1:
-                continue  # linked from the live build: already on disk
-            fd = os.open(full, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        fd = os.open(dirpath, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    if link is not None:
+        os.link(link, tmp)
+    else:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data or b"")
+    os.replace(tmp, path)
 
 
 def _swap(out: Path, build: Path) -> None:
@@ -429,18 +446,71 @@ def _swap(out: Path, build: Path) -> None:
         legacy = _builds_dir(out) / f"legacy-{int(time.time())}"
         os.rename(out, legacy)
     os.replace(link, out)
-    fd = os.open(out.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_dir(out.parent)
 
 
-def _clean_builds(out: Path, keep: Path) -> None:
-    builds = _builds_dir(out)
-    for child in builds.iterdir():
-        if child.resolve() != keep.resolve():
-            shutil.rmtree(child, ignore_errors=True)
+def _spare(builds: Path, live: Path | None) -> tuple[Path, dict[str, Any]]:
+    """The build to bring up to date, and what its manifest says it holds.
+
+    The newest finished build that is not live; every other one (killed
+    runs, a legacy site, older spares) is deleted.  Its manifest is removed
+    before anything changes in it.
+    """
+    candidates = sorted(
+        (p for p in builds.iterdir() if p.is_dir() and p.resolve() != live),
+        key=lambda p: p.name,
+        reverse=True,
+    )
+    spare: Path | None = None
+    held: dict[str, Any] = {"articles": {}}
+    for build in candidates:
+        manifest = _read_manifest(build) if spare is None else None
+        if manifest is not None:
+            spare, held = build, manifest
+        else:
+            shutil.rmtree(build, ignore_errors=True)
+    if spare is None:
+        stamp = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-"
+        spare = Path(tempfile.mkdtemp(prefix=stamp, dir=builds))
+        os.chmod(spare, 0o755)
+    else:
+        (spare / _MANIFEST).unlink()
+        fsync_dir(spare)
+    return spare, held
+
+
+@dataclass
+class _Plan:
+    """The site to build: its manifest and the pages rendered this run."""
+
+    manifest: dict[str, Any]
+    pages: dict[str, list[Page]]
+    #: (slug, locale) -> the article page, for the articles rendered this run.
+    html: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+def _manifest_entry(
+    settings: Settings, key: str, article: Article, page_of: dict[str, Page]
+) -> dict[str, Any]:
+    return {
+        "key": key,
+        "source": sha256(article.text.encode("utf-8")),
+        "catalogs": {
+            loc: sha256(settings.po_path(loc, article.slug).read_bytes())
+            for loc in settings.locales
+        },
+        "authors": list(article.front_matter.authors),
+        "pages": {
+            loc: {
+                "title": p.title,
+                "lead": p.lead,
+                "date": p.iso_date,
+                "date_text": p.date_text,
+                "period": p.period_text,
+            }
+            for loc, p in page_of.items()
+        },
+    }
 
 
 def publish(
@@ -456,113 +526,125 @@ def publish(
     site = _site_settings(settings, base_url)
     with root_lock(settings.state_dir, wait, "publish"):
         live = _live_build(out)
-        previous = _read_manifest(live)["articles"]
+        live_manifest = _read_manifest(live)
+        previous: dict[str, Any] = live_manifest["articles"] if live_manifest else {}
         renderer = Renderer(settings, site)
-        template_hash = _templates_hash(settings)
-        site_key = json.dumps(site, sort_keys=True)
-        sources = {p.stem: p for p in paths}
-        keys = {
-            slug: _input_hash(settings, slug, path.read_bytes(), template_hash, site_key)
-            for slug, path in sources.items()
-        }
-        # An article built from exactly these inputs was ready then and is
-        # ready now: it needs no parsing, reading of catalogs or checking.
-        unchanged = {
-            slug
-            for slug in sources
-            if live is not None and previous.get(slug, {}).get("key") == keys[slug]
-        }
-        status = collect(
-            settings, [p for slug, p in sources.items() if slug not in unchanged], settings.locales
-        )
-        report.errors.extend(status.errors)
-        by_slug = {st.article.slug: st for st in status.articles}
+        site_key = _site_key(settings, site)
+        plan = _plan(settings, paths, renderer, site_key, previous, report)
+        if live_manifest is not None and live_manifest == plan.manifest:
+            return report  # the live site is exactly what would be built
         builds = _builds_dir(out)
         builds.mkdir(parents=True, exist_ok=True)
-        build = Path(
-            tempfile.mkdtemp(prefix=f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-", dir=builds)
-        )
-        os.chmod(build, 0o755)
+        build, held = _spare(builds, live)
         try:
-            manifest: dict[str, Any] = {"articles": {}}
-            pages: dict[str, list[Page]] = {loc: [] for loc in renderer.languages}
-            for slug in sorted(sources):
-                if slug in unchanged and live is not None:
-                    _link_pages(live, build, slug, renderer.languages)
-                    manifest["articles"][slug] = previous[slug]
-                    for loc in renderer.languages:
-                        pages[loc].append(_page_from_manifest(previous[slug], loc, slug))
-                    report.reused.append(slug)
-                    report.published.append(slug)
-                    continue
-                st = by_slug.get(slug)
-                if st is None or not st.ready:
-                    if st is not None:
-                        report.held[slug] = [
-                            Blocker(loc, _reasons(ed))
-                            for loc, ed in st.editions.items()
-                            if not ed.ready
-                        ]
-                    else:
-                        report.held[slug] = [
-                            Blocker(settings.source, ["the article cannot be read"])
-                        ]
-                    old = previous.get(slug)
-                    if old is not None and live is not None:
-                        # Keep the last complete form online, exactly as it was.
-                        _link_pages(live, build, slug, renderer.languages)
-                        manifest["articles"][slug] = old
-                        for loc in renderer.languages:
-                            pages[loc].append(_page_from_manifest(old, loc, slug))
-                        report.outdated.append(slug)
-                    continue
-                article = load_article(sources[slug], settings.segment)
-                editions = {loc: translated(article, settings, loc) for loc in renderer.languages}
-                page_of = {loc: renderer.page(ed, loc) for loc, ed in editions.items()}
-                for loc, page in page_of.items():
-                    _write(build / loc / slug / "index.html", renderer.article_html(page))
-                report.rendered.append(slug)
-                manifest["articles"][slug] = {
-                    "key": keys[slug],
-                    "source": sha256(article.text.encode("utf-8")),
-                    "catalogs": {
-                        loc: sha256(settings.po_path(loc, slug).read_bytes())
-                        for loc in settings.locales
-                    },
-                    "authors": list(article.front_matter.authors),
-                    "pages": {
-                        loc: {
-                            "title": p.title,
-                            "lead": p.lead,
-                            "date": p.iso_date,
-                            "period": p.period_text,
-                        }
-                        for loc, p in page_of.items()
-                    },
-                }
-                for loc, page in page_of.items():
-                    pages[loc].append(page)
-                report.published.append(slug)
-            stamp = _updated(pages)
-            for loc in renderer.languages:
-                ordered = sorted(pages[loc], key=lambda p: (p.iso_date, p.slug), reverse=True)
-                _write(build / loc / "index.html", renderer.index_html(loc, ordered))
-                _write(build / loc / "feed.xml", renderer.feed_xml(loc, ordered, stamp))
-            _write(build / "index.html", renderer.root_html())
-            listed = sorted(manifest["articles"])
-            _write(build / "sitemap.xml", renderer.sitemap_xml(listed))
-            # Served as is: CSS must not go through HTML autoescaping.
-            assert renderer.env.loader is not None
-            css, _name, _up = renderer.env.loader.get_source(renderer.env, "site.css")
-            _write(build / "assets" / "site.css", css)
-            _write(build / ".manifest.json", json.dumps(manifest, indent=1, sort_keys=True))
-            _fsync_tree(build)
+            _bring_up_to_date(build, held["articles"], plan, live, previous, renderer)
+            syncfs(build)
             _swap(out, build)
         except BaseException:
+            # Half updated: never trusted again (no manifest), so free it now.
             shutil.rmtree(build, ignore_errors=True)
             raise
-        _clean_builds(out, build)
     return report
+
+
+def _plan(
+    settings: Settings,
+    paths: Sequence[Path],
+    renderer: Renderer,
+    site_key: str,
+    previous: dict[str, Any],
+    report: PublishReport,
+) -> _Plan:
+    """Decide what each article contributes; render the ones that changed."""
+    sources = {p.stem: p for p in paths}
+    keys = {
+        slug: _input_hash(settings, slug, path.read_bytes(), site_key)
+        for slug, path in sources.items()
+    }
+    # An article built from exactly these inputs was ready then and is ready
+    # now: it needs no parsing, reading of catalogs or checking.
+    unchanged = {slug for slug in sources if previous.get(slug, {}).get("key") == keys[slug]}
+    status = collect(
+        settings, [p for s, p in sources.items() if s not in unchanged], settings.locales
+    )
+    report.errors.extend(status.errors)
+    by_slug = {st.article.slug: st for st in status.articles}
+    plan = _Plan({"site": site_key, "articles": {}}, {loc: [] for loc in renderer.languages})
+    articles: dict[str, Any] = plan.manifest["articles"]
+    for slug in sorted(sources):
+        if slug in unchanged:
+            articles[slug] = previous[slug]
+            report.reused.append(slug)
+            report.published.append(slug)
+            continue
+        st = by_slug.get(slug)
+        if st is None or not st.ready:
+            if st is not None:
+                report.held[slug] = [
+                    Blocker(loc, _reasons(ed)) for loc, ed in st.editions.items() if not ed.ready
+                ]
+            else:
+                report.held[slug] = [Blocker(settings.source, ["the article cannot be read"])]
+            if slug in previous:
+                # Keep the last complete form online, exactly as it was.
+                articles[slug] = previous[slug]
+                report.outdated.append(slug)
+            continue
+        article = load_article(sources[slug], settings.segment)
+        page_of = {
+            loc: renderer.page(translated(article, settings, loc), loc)
+            for loc in renderer.languages
+        }
+        for loc, page in page_of.items():
+            plan.html[(slug, loc)] = renderer.article_html(page)
+        articles[slug] = _manifest_entry(settings, keys[slug], article, page_of)
+        report.rendered.append(slug)
+        report.published.append(slug)
+    for slug, entry in articles.items():
+        for loc in renderer.languages:
+            plan.pages[loc].append(_page_from_manifest(entry, loc, slug))
+    return plan
+
+
+def _bring_up_to_date(
+    build: Path,
+    held: dict[str, Any],
+    plan: _Plan,
+    live: Path | None,
+    live_articles: dict[str, Any],
+    renderer: Renderer,
+) -> None:
+    """Make ``build`` (holding the pages ``held`` says) the site ``plan`` describes."""
+    languages = renderer.languages
+    wanted: dict[str, Any] = plan.manifest["articles"]
+    for slug in held.keys() - wanted.keys():
+        for loc in languages:
+            shutil.rmtree(build / loc / slug, ignore_errors=True)
+    for slug, entry in wanted.items():
+        if held.get(slug) == entry:
+            continue  # the spare has these very pages
+        for loc in languages:
+            target = build / loc / slug / "index.html"
+            html = plan.html.get((slug, loc))
+            if html is not None:
+                _replace(target, html.encode("utf-8"))
+            elif live is not None and live_articles.get(slug) == entry:
+                _replace(target, link=live / loc / slug / "index.html")
+            else:
+                raise PublishError(f"no page to reuse for {loc}/{slug}", path=build)
+    stamp = _updated(plan.pages)
+    for loc in languages:
+        ordered = sorted(plan.pages[loc], key=lambda p: (p.iso_date, p.slug), reverse=True)
+        _replace(build / loc / "index.html", renderer.index_html(loc, ordered).encode("utf-8"))
+        _replace(build / loc / "feed.xml", renderer.feed_xml(loc, ordered, stamp).encode("utf-8"))
+    _replace(build / "index.html", renderer.root_html().encode("utf-8"))
+    _replace(build / "sitemap.xml", renderer.sitemap_xml(sorted(wanted)).encode("utf-8"))
+    # Served as is: CSS must not go through HTML autoescaping.
+    assert renderer.env.loader is not None
+    css, _name, _up = renderer.env.loader.get_source(renderer.env, "site.css")
+    _replace(build / "assets" / "site.css", css.encode("utf-8"))
+    manifest = json.dumps(plan.manifest, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    _replace(build / _MANIFEST, manifest)
 
 
 def _updated(pages: dict[str, list[Page]]) -> str:
@@ -570,19 +652,12 @@ def _updated(pages: dict[str, list[Page]]) -> str:
     return f"{max(dates)}T00:00:00Z" if dates else "1970-01-01T00:00:00Z"
 
 
-def _link_pages(live: Path, build: Path, slug: str, languages: Sequence[str]) -> None:
-    for loc in languages:
-        source = live / loc / slug / "index.html"
-        if source.is_file():
-            target = build / loc / slug / "index.html"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.link(source, target)
-
-
 def _page_from_manifest(entry: dict[str, Any], locale: str, slug: str) -> Page:
-    """An index line for an article kept as it was last built."""
-    info = entry.get("pages", {}).get(locale, {})
+    """An index line for an article, from what the manifest recorded of its page."""
+    info = entry["pages"][locale]
     date = dt.date.fromisoformat(str(info["date"]))
+    # Manifests written before date_text was recorded: format it again.
+    date_text = info.get("date_text") or format_date(date, "long", locale=locale)
     return Page(
         slug=slug,
         authors=tuple(str(a) for a in entry.get("authors", [])),
@@ -591,7 +666,7 @@ def _page_from_manifest(entry: dict[str, Any], locale: str, slug: str) -> Page:
         lead=info.get("lead"),
         section=None,
         body_html="",
-        date_text=format_date(date, "long", locale=locale),
+        date_text=str(date_text),
         period_text=info.get("period"),
         iso_date=date.isoformat(),
     )
