@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import enum
+import functools
 import re
 import shutil
 import subprocess
@@ -108,7 +109,16 @@ class _Markup:
     html: tuple[str, ...]
 
 
+_NO_MARKUP = _Markup((), (), (), ())
+#: Without one of these, CommonMark finds no emphasis, link, image, code or HTML.
+_MARKUP_CHARS = re.compile(r"[*_`\[<]")
+
+
+@functools.lru_cache(maxsize=8192)
 def _markup(text: str) -> _Markup:
+    """The inline markup of a text (cached: three checks and two locales ask)."""
+    if not _MARKUP_CHARS.search(text):
+        return _NO_MARKUP  # most sentences: no parse needed
     shape: list[str] = []
     urls: list[str] = []
     code: list[str] = []
