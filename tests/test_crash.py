@@ -17,10 +17,12 @@ import random
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -242,6 +244,31 @@ def _reviewed_work(root: Path) -> dict[str, dict[tuple[str | None, str], tuple[s
 
 
 @pytest.mark.skipif(shutil.which("msgfmt") is None, reason="gettext is not installed")
+def _drafts(paths: Iterable[Path]) -> dict[tuple[str, str | None, str], str]:
+    """Every machine draft in the catalogs: (file, msgctxt, msgid) -> msgstr."""
+    found: dict[tuple[str, str | None, str], str] = {}
+    for path in paths:
+        for e in read_po(path):
+            if "draft: libre" in e.tcomment:
+                assert "fuzzy" in e.flags, f"{path.name}: a draft not marked fuzzy"
+                found[(path.name, e.msgctxt, e.msgid)] = e.msgstr
+    return found
+
+
+def _cached_texts(root: Path) -> set[str]:
+    """The texts the drafting cache holds results for (as sent to the engine)."""
+    path = root / ".edition" / "drafts-cache.sqlite"
+    if not path.is_file():
+        return set()
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return {text for (text,) in db.execute("SELECT text FROM cache")}
+    except sqlite3.OperationalError:  # killed before the table was made
+        return set()
+    finally:
+        db.close()
+
+
 def test_draft_survives_sigkill_at_random_points(newsroom: Path) -> None:
     from tests.libre_server import LibreServer
 
@@ -267,7 +294,7 @@ def test_draft_survives_sigkill_at_random_points(newsroom: Path) -> None:
         full = time.monotonic() - started
         assert code == 0, out
         killed = 0
-        for _ in range(50):
+        for n in range(50):
             for path, data in pristine.items():
                 path.write_bytes(data)
             shutil.rmtree(newsroom / ".edition", ignore_errors=True)
@@ -283,10 +310,19 @@ def test_draft_survives_sigkill_at_random_points(newsroom: Path) -> None:
             for name, entries in before.items():
                 assert after[name] == entries, f"{name}: reviewed work changed"
             # Whatever was written is a well-formed draft of that entry.
-            for path in pristine:
-                for e in read_po(path):
-                    if "draft: libre" in e.tcomment:
-                        assert "fuzzy" in e.flags and e.msgstr.startswith("[ru] ")
+            drafted = _drafts(pristine)
+            assert all(text.startswith("[ru] ") for text in drafted.values())
+            if n % 5 == 4:
+                # A re-run keeps every finished draft, drafts the rest and
+                # sends nothing the killed run had already paid for.
+                paid = _cached_texts(newsroom)
+                server.reset()
+                code, out = _run(newsroom, *args)
+                assert code == 0, out
+                assert not paid & set(server.texts), "cached texts were requested again"
+                done = _drafts(pristine)
+                assert {k: done.get(k) for k in drafted} == drafted
+                assert len(done) > len(drafted) or proc.returncode == 0
         assert killed >= 25, f"only {killed} of 50 runs were killed mid-way"
         # A re-run after the last kill resumes and completes.
         code, out = _run(newsroom, *args)
