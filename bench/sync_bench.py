@@ -40,7 +40,20 @@ What is measured, and why:
   uses this row, so it needs a working sync) and on md2po's (paragraph-sized
   entries; independent of edition, so comparable across its versions).
 
-Every number is the median wall time of ``--runs`` runs.  Peak memory is the
+Every number is the median wall time of ``--runs`` runs.  Nothing is
+deleted between runs: what a run must not find (the previous run's output,
+an old copy of the corpus) is renamed into ``WORKDIR/.trash``, which is
+emptied after the last measurement.  Deleting thousands of files just before
+a timed run made the *next* command that creates files pay for the deletion
+on some filesystems: ext4 without a journal (this benchmark's machine) does
+not reuse an inode freed in the last one to six minutes and, to skip them,
+checks every such inode of the group on each file it creates, so 6,000 files
+created after 6,000 deletions cost seconds of kernel time (``perf`` shows
+``recently_deleted`` under ``openat``), growing with every run.  That cost
+belongs to the harness's clean-up, not to the measured command; every row
+(edition, po4a, md2po, msgmerge) is set up the same way.  A benchmark
+started within a few minutes of the end of another one (or of any mass
+deletion nearby) still pays for those deletions.  Peak memory is the
 largest resident set size any run of that command reached, read from the
 child's own ``rusage`` through ``os.wait4`` (so it includes the child's own
 children, e.g. the msgmerge that po4a starts, and nothing else).  Note that
@@ -216,8 +229,29 @@ def reset(*paths: Path) -> None:
             p.unlink()
 
 
-def copy_corpus(src: Path, dst: Path) -> None:
-    reset(dst)
+class Trash:
+    """Where old outputs go instead of being deleted before a timed run.
+
+    A rename within the work tree frees no inode, so the measured command
+    does not inherit the cost of a mass deletion (see the module docstring).
+    `empty` deletes everything once nothing is timed any more.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def put(self, *paths: Path) -> None:
+        for p in paths:
+            if p.exists() or p.is_symlink():
+                self.directory.mkdir(parents=True, exist_ok=True)
+                os.rename(p, Path(tempfile.mkdtemp(dir=self.directory)) / p.name)
+
+    def empty(self) -> None:
+        reset(self.directory)
+
+
+def copy_corpus(src: Path, dst: Path, trash: Trash) -> None:
+    trash.put(dst)
     shutil.copytree(src, dst, symlinks=True)
 
 
@@ -275,6 +309,10 @@ class Bench:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def trash(self) -> Trash:
+        return Trash(self.work / ".trash")
+
+    @property
     def base(self) -> Path:
         """The generated corpus; peers read it, edition never writes here."""
         return self.work / "base"
@@ -305,7 +343,7 @@ class Bench:
             "po4a-split",
             "po4a.pot",
         )
-        reset(
+        self.trash.put(
             self.base, self.edited, self.synced, self.synced_edit, *(self.work / n for n in owned)
         )
         self.work.mkdir(parents=True, exist_ok=True)
@@ -313,7 +351,7 @@ class Bench:
         run_quiet([*gen, "--articles", str(self.articles), "--seed", str(self.seed)])
         files = sorted((self.base / "articles").glob("*.md"))
         size = sum(f.stat().st_size for f in files)
-        copy_corpus(self.base, self.edited)
+        copy_corpus(self.base, self.edited, self.trash)
         edit_out = self.edit(self.edited).strip()
         self.notes.append(
             f"Corpus: {len(files)} articles, {size / 1e6:.2f} MB "
@@ -347,10 +385,10 @@ class Bench:
         cold = Row("edition sync, cold", "extract + be, ru catalogs per article")
         noop = Row("edition sync, no-op", "nothing changed since the last sync")
         edit = Row("edition sync, after edit", f"{self.fraction:.0%} of paragraphs edited")
-        copy_corpus(self.base, self.synced)
+        copy_corpus(self.base, self.synced, self.trash)
 
         def clean() -> None:
-            reset(self.synced / "locales", self.synced / ".edition")
+            self.trash.put(self.synced / "locales", self.synced / ".edition")
 
         timed(cold, self.runs, self.sync_cmd(self.synced), self.synced, clean)
         if not cold.ok:
@@ -376,7 +414,7 @@ class Bench:
         )
 
         def fresh_edited_copy() -> None:
-            copy_corpus(self.synced, self.synced_edit)
+            copy_corpus(self.synced, self.synced_edit, self.trash)
             self.edit(self.synced_edit)
 
         cmd = self.sync_cmd(self.synced_edit)
@@ -402,7 +440,7 @@ class Bench:
         for path in self.article_paths():
             cmd += ["-m", path]
         cmd += ["-p", str(pot)]
-        timed(row, self.runs, cmd, self.base, lambda: reset(pot))
+        timed(row, self.runs, cmd, self.base, lambda: self.trash.put(pot))
         if row.ok:
             self.notes.append(f"po4a extraction: {count_entries([pot])} entries in one POT.")
         return row
@@ -426,7 +464,13 @@ class Bench:
             f"[type: text] {p} $lang:{out}/$lang/{Path(p).name}" for p in self.article_paths()
         ]
         cfg.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        timed(row, self.runs, [exe, "--no-translations", str(cfg)], self.base, lambda: reset(out))
+        timed(
+            row,
+            self.runs,
+            [exe, "--no-translations", str(cfg)],
+            self.base,
+            lambda: self.trash.put(out),
+        )
         return row
 
     def po4a_split(self) -> Row:
@@ -452,7 +496,7 @@ class Bench:
             lines.append(f"[type: text] {p} $lang:{out}/translated/$lang/{slug}.md pot={slug}")
         cfg.write_text("\n".join(lines) + "\n", encoding="utf-8")
         # One run only: it takes minutes per hundred articles.
-        timed(row, 1, [exe, "--no-translations", str(cfg)], self.base, lambda: reset(out))
+        timed(row, 1, [exe, "--no-translations", str(cfg)], self.base, lambda: self.trash.put(out))
         return row
 
     def md2po(self, out: Path) -> list[str]:
@@ -474,7 +518,7 @@ class Bench:
         except CommandFailed as exc:
             row.error = str(exc)
             return row
-        timed(row, self.runs, cmd, self.base, lambda: reset(out))
+        timed(row, self.runs, cmd, self.base, lambda: self.trash.put(out))
         if row.ok:
             pots = sorted(out.glob("*.pot"))
             self.notes.append(f"md2po: {len(pots)} POT, {count_entries(pots)} entries.")
@@ -492,7 +536,7 @@ class Bench:
             "msgmerge OLD.po NEW.pot, all articles in one catalog",
         )
         mm = self.work / f"msgmerge-{source}"
-        reset(mm)
+        self.trash.put(mm)
         mm.mkdir(parents=True)
         try:
             msgcat, msgen, msgmerge = require("msgcat", "msgen", "msgmerge")
@@ -502,9 +546,9 @@ class Bench:
             else:
                 old_dir, new_dir = self.work / "md2po-base", self.work / "md2po-edited"
                 if not md2po_ok:  # else md2po_row left the base corpus's POTs there
-                    reset(old_dir)
+                    self.trash.put(old_dir)
                     run_quiet(self.md2po(old_dir), cwd=self.base)
-                reset(new_dir)
+                self.trash.put(new_dir)
                 run_quiet(self.md2po(new_dir), cwd=self.edited)
                 old_pots, new_pots = sorted(old_dir.glob("*.pot")), sorted(new_dir.glob("*.pot"))
             if not old_pots or not new_pots:
@@ -520,7 +564,7 @@ class Bench:
             return row
         out = mm / "out.po"
         cmd = [msgmerge, "-q", str(old_po), str(new_pot), "-o", str(out)]
-        timed(row, self.runs, cmd, mm, lambda: reset(out))
+        timed(row, self.runs, cmd, mm, lambda: self.trash.put(out))
         if row.ok:
             self.notes.append(
                 f"msgmerge on {source}'s POTs: {count_entries([old_po])} entries in OLD.po, "
@@ -624,31 +668,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         ap.error("--runs and --articles must be positive")
 
     bench = Bench(args.workdir.resolve(), args.articles, args.seed, args.fraction, args.runs)
-    print(f"generating {args.articles} articles in {bench.base} ...", flush=True)
-    bench.generate()
     rows: dict[str, Row] = {}
-    steps: list[tuple[str, Callable[[], Row]]] = [
-        ("po4a", bench.po4a_extract),
-        ("md2po", bench.md2po_row),
-    ]
-    if not args.skip_po4a_full:
-        steps.append(("po4a-full", bench.po4a_full))
-    if args.po4a_split:
-        steps.append(("po4a-split", bench.po4a_split))
-    print("edition sync: cold, no-op, after edit ...", flush=True)
-    cold, noop, edit = bench.edition_rows()
-    rows.update(cold=cold, noop=noop, edit=edit)
-    for key, step in steps:
-        print(f"{key} ...", flush=True)
-        rows[key] = step()
-    print("msgmerge ...", flush=True)
-    if cold.ok and edit.ok:
-        rows["msgmerge"] = bench.msgmerge_row("edition")
-    else:
-        rows["msgmerge"] = Row(
-            "msgmerge, edit case (edition POTs)", "needs edition sync", error="edit sync failed"
-        )
-    rows["msgmerge-md2po"] = bench.msgmerge_row("md2po", rows["md2po"].ok)
+    try:
+        print(f"generating {args.articles} articles in {bench.base} ...", flush=True)
+        bench.generate()
+        steps: list[tuple[str, Callable[[], Row]]] = [
+            ("po4a", bench.po4a_extract),
+            ("md2po", bench.md2po_row),
+        ]
+        if not args.skip_po4a_full:
+            steps.append(("po4a-full", bench.po4a_full))
+        if args.po4a_split:
+            steps.append(("po4a-split", bench.po4a_split))
+        print("edition sync: cold, no-op, after edit ...", flush=True)
+        cold, noop, edit = bench.edition_rows()
+        rows.update(cold=cold, noop=noop, edit=edit)
+        for key, step in steps:
+            print(f"{key} ...", flush=True)
+            rows[key] = step()
+        print("msgmerge ...", flush=True)
+        if cold.ok and edit.ok:
+            rows["msgmerge"] = bench.msgmerge_row("edition")
+        else:
+            rows["msgmerge"] = Row(
+                "msgmerge, edit case (edition POTs)", "needs edition sync", error="edit sync failed"
+            )
+        rows["msgmerge-md2po"] = bench.msgmerge_row("md2po", rows["md2po"].ok)
+    finally:
+        print("deleting old outputs ...", flush=True)
+        bench.trash.empty()
     text = report(rows, bench)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
