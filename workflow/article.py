@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -116,9 +117,21 @@ def slug_for(path: str | Path) -> str:
 
 def load_article(path: str | Path, mode: str = "sentence") -> Article:
     """Read and parse ``articles/<slug>.md``; errors name the file and line."""
+    return read_article(path, mode)[0]
+
+
+def read_article(path: str | Path, mode: str = "sentence") -> tuple[Article, bytes, os.stat_result]:
+    """`load_article`, with the bytes it parsed and the file's status when read.
+
+    The status comes from the open file, taken before reading: a later change
+    moves its mtime, so a record of (status, hash of these bytes) never
+    vouches for content that was not parsed.
+    """
     p = Path(path)
     try:
-        data = p.read_bytes()
+        with open(p, "rb") as handle:
+            status = os.fstat(handle.fileno())
+            data = handle.read()
     except OSError as exc:
         raise ArticleError(f"cannot read the file: {exc.strerror}", path=p) from exc
     try:
@@ -131,7 +144,7 @@ def load_article(path: str | Path, mode: str = "sentence") -> Article:
             line=line,
             hint="save the file as UTF-8",
         ) from exc
-    return parse_article(text, path=str(p), mode=mode)
+    return parse_article(text, path=str(p), mode=mode), data, status
 
 
 def parse_article(text: str, path: str = "<string>", mode: str = "sentence") -> Article:

@@ -109,18 +109,30 @@ class WriteBatch:
     def __len__(self) -> int:
         return len(self._staged)
 
-    def stage(self, path: Path, data: bytes, expect: object = ANY) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    def stage(self, path: Path, data: bytes, expect: object = ANY) -> os.stat_result:
+        """Write ``data`` to a temporary file beside ``path``; return its status.
+
+        A rename keeps the file's size and mtime: once committed (and not a
+        conflict), that is the status of ``path``.
+        """
+        prefix = f".{path.name}."
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-            _copy_mode(tmp, path)
+                handle.flush()
+                os.fchmod(handle.fileno(), _mode_for(path))
+                status = os.fstat(handle.fileno())
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
         self._staged.append((tmp, path, expect))
+        return status
 
     def commit(self) -> list[Path]:
         staged, self._staged = self._staged, []
@@ -157,6 +169,14 @@ def _read_or_none(path: Path) -> bytes | None:
         return path.read_bytes()
     except FileNotFoundError:
         return None
+
+
+def _mode_for(path: Path) -> int:
+    """The permissions a new version of ``path`` gets (see `_copy_mode`)."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except (FileNotFoundError, NotADirectoryError):
+        return 0o666 & ~_umask()
 
 
 def _copy_mode(tmp: str, path: Path) -> None:

@@ -75,6 +75,7 @@ joins a line without a colon to the previous value and adds a missing final
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
@@ -510,8 +511,27 @@ def _portions(value: str) -> list[str]:
     return portions
 
 
-def _wrap(prefix: str, keyword: str, value: str, page_width: int, wrap: bool) -> list[str]:
+def _wrap(prefix: str, keyword: str, value: str, page_width: int, wrap: bool) -> tuple[str, ...]:
     """The lines of one keyword and its string, as gettext's wrap() writes them."""
+    if type(value) is str:
+        return _wrap_cached(prefix, keyword, value, page_width, wrap)
+    return _wrap_lines(prefix, keyword, value, page_width, wrap)
+
+
+@functools.lru_cache(maxsize=8192)
+def _wrap_cached(
+    prefix: str, keyword: str, value: str, page_width: int, wrap: bool
+) -> tuple[str, ...]:
+    """`_wrap_lines`, remembered: the result depends on the arguments alone,
+    and the same strings come back often (every empty msgstr, and sentences
+    many articles share: boilerplate, footers, the template and each catalog
+    made from it)."""
+    return _wrap_lines(prefix, keyword, value, page_width, wrap)
+
+
+def _wrap_lines(
+    prefix: str, keyword: str, value: str, page_width: int, wrap: bool
+) -> tuple[str, ...]:
     width = (page_width if wrap else _INT_MAX) - 1 - (len(prefix) + 1)
     lines: list[str] = []
     first_line = True
@@ -531,7 +551,7 @@ def _wrap(prefix: str, keyword: str, value: str, page_width: int, wrap: bool) ->
             head = f"{prefix}{keyword} " if first_line else prefix
             first_line = False
             lines.append(f'{head}"{escaped[bounds[i] : bounds[i + 1]]}"')
-    return lines
+    return tuple(lines)
 
 
 # gettext 0.21's format_language[] order, which is the order flags are

@@ -23,19 +23,26 @@ from pathlib import Path
 
 import polib
 
-from .article import Article, load_article, parse_article, slug_for
+from .article import Article, parse_article, read_article, slug_for
 from .catalog import MergeStats, build_template, merge, new_catalog
 from .config import Settings
 from .errors import CatalogError, WorkflowError
-from .files import release_inherited_locks
+from .files import release_inherited_locks, sha256
 from .poformat import RenderCache, format_header, format_po, parse_po
 
 
-def _read(path: Path) -> bytes | None:
+def _read(path: Path) -> tuple[bytes | None, list[object] | None]:
+    """A file's bytes and its size and mtime, or Nones.
+
+    The status comes from the open file before reading (see `read_article`).
+    """
     try:
-        return path.read_bytes()
+        with open(path, "rb") as handle:
+            status = os.fstat(handle.fileno())
+            data = handle.read()
     except FileNotFoundError:
-        return None
+        return None, None
+    return data, [status.st_size, status.st_mtime_ns]
 
 
 def _decode(data: bytes, path: Path) -> str:
@@ -84,6 +91,10 @@ class _Planned:
     #: The bytes read before merging (a catalog's expectation when staged).
     old: bytes | None
     stats: MergeStats | None
+    #: The state record of the file as read, when it stays unchanged; else
+    #: the hash of ``data``, whose file status only the write will tell.
+    seen: list[object] | None = None
+    digest: str | None = None
 
 
 @dataclass
@@ -99,6 +110,8 @@ class _Prepared:
     text: str = ""
     #: The template's POT-Creation-Date, which merged catalogs carry.
     stamp: str = ""
+    #: The article's state record (size, mtime, hash) as read and parsed.
+    source: list[object] | None = None
     files: list[_Planned] = field(default_factory=list)
     #: Catalogs that could not be merged (malformed), in locale order.
     errors: list[CatalogError] = field(default_factory=list)
@@ -119,16 +132,24 @@ class _Preparer:
         self.cache: RenderCache = {}
         #: The last template `template` rendered, and its text after the header.
         self.body: tuple[polib.POFile, str] | None = None
+        #: Size and mtime of the file `template` or `merged` read last.
+        self.seen: list[object] | None = None
 
     def article(self, path: Path) -> _Prepared:
         slug = slug_for(path)
         try:
-            article = load_article(path, self.settings.segment)
+            article, data, status = read_article(path, self.settings.segment)
         except WorkflowError as exc:
             return _Prepared(path, slug, error=exc)
         self.cache.clear()
         pot, planned = self.template(article)
-        prepared = _Prepared(path, slug, text=article.text, stamp=pot.metadata["POT-Creation-Date"])
+        prepared = _Prepared(
+            path,
+            slug,
+            text=article.text,
+            stamp=pot.metadata["POT-Creation-Date"],
+            source=[status.st_size, status.st_mtime_ns, sha256(data)],
+        )
         prepared.files.append(planned)
         for locale in self.settings.locales:
             po_path = self.settings.po_path(locale, slug)
@@ -137,7 +158,7 @@ class _Preparer:
             except CatalogError as exc:
                 prepared.errors.append(exc)
                 continue
-            prepared.files.append(_plan(po_path, locale, text, old, stats))
+            prepared.files.append(_plan(po_path, locale, text, old, stats, self.seen))
         return prepared
 
     def rebuild(self, prepared: _Prepared) -> polib.POFile:
@@ -147,7 +168,7 @@ class _Preparer:
 
     def template(self, article: Article) -> tuple[polib.POFile, _Planned]:
         path = self.settings.pot_path(article.slug)
-        old = _read(path)
+        old, self.seen = _read(path)
         old_stamp = None if old is None else _creation_date(old, path)
         pot = build_template(article, self.settings, old_stamp or self.stamp)
         text = format_po(pot, cache=self.cache)
@@ -156,12 +177,12 @@ class _Preparer:
             text = _render_with_date(pot, "POT-Creation-Date", self.stamp, self.cache)
         head = format_header(pot)
         self.body = (pot, text[len(head) :]) if head and text.startswith(head) else None
-        return pot, _plan(path, None, text, old, None)
+        return pot, _plan(path, None, text, old, None, self.seen)
 
     def merged(
         self, pot: polib.POFile, path: Path, locale: str
     ) -> tuple[str, bytes | None, MergeStats]:
-        old = _read(path)
+        old, self.seen = _read(path)
         if old is None:
             if self.body is not None and self.body[0] is pot:
                 # A new catalog's entries are the template's with empty
@@ -190,14 +211,21 @@ class _Preparer:
 
 
 def _plan(
-    path: Path, locale: str | None, text: str, old: bytes | None, stats: MergeStats | None
+    path: Path,
+    locale: str | None,
+    text: str,
+    old: bytes | None,
+    stats: MergeStats | None,
+    seen: list[object] | None,
 ) -> _Planned:
     data = text.encode("utf-8")
     if old == data:
-        return _Planned(path, locale, "unchanged", None, None, stats)
+        assert seen is not None  # read along with `old`
+        return _Planned(path, locale, "unchanged", None, None, stats, seen=[*seen, sha256(old)])
     action = "created" if old is None else "updated"
     # Only a catalog's write is conditional on what was read.
-    return _Planned(path, locale, action, data, old if locale is not None else None, stats)
+    expect = old if locale is not None else None
+    return _Planned(path, locale, action, data, expect, stats, digest=sha256(data))
 
 
 #: Set in each worker process by `_start_worker`.

@@ -158,6 +158,11 @@ def _strip_eol(line: str) -> tuple[str, str]:
     return line, ""
 
 
+#: `_Builder.sentences` of texts rendered without link references, by text.
+_SENTENCES: dict[str, tuple[tuple[int, str], ...]] = {}
+_SENTENCES_MAX = 20_000
+
+
 class _Builder:
     """Collects segments and slots while walking one body."""
 
@@ -191,6 +196,20 @@ class _Builder:
         """(offset, sentence) pairs of a normalized block text."""
         if self.mode == "block":
             return [(0, text)]
+        if self.env:
+            # Link reference definitions change how the text renders, and so
+            # which boundaries `_clean_boundary` keeps: not shareable.
+            return self._sentences(text)
+        # Without them the result depends on the text alone, and the same
+        # texts recur across articles (boilerplate, footers).
+        found = _SENTENCES.get(text)
+        if found is None:
+            if len(_SENTENCES) >= _SENTENCES_MAX:
+                _SENTENCES.clear()
+            found = _SENTENCES[text] = tuple(self._sentences(text))
+        return list(found)
+
+    def _sentences(self, text: str) -> list[tuple[int, str]]:
         from sentencex import segment as sentencex_segment
 
         parts = list(sentencex_segment("en", text))

@@ -159,7 +159,14 @@ class _State:
             self.dirty = True
         return True
 
+    def remember(self, slug: str, records: dict[Path, list[object]]) -> None:
+        """Record an article's files from what sync read and wrote: (size,
+        mtime, hash) of the very bytes it parsed or wrote, no file read again."""
+        self.articles[slug] = {self.key(p): r for p, r in records.items()}
+        self.dirty = True
+
     def record(self, slug: str, paths: Sequence[Path]) -> None:
+        """Record an article's files as they are on disk now."""
         entry: dict[str, list[object]] = {}
         for p in paths:
             st = self.stat(p)
@@ -197,8 +204,9 @@ class _Syncer:
         self.batch = WriteBatch()
         #: Catalogs staged in the batch: how to merge them again on conflict.
         self.redo: dict[Path, tuple[_Prepared, str]] = {}
-        #: Articles whose files are all staged; recorded once committed.
-        self.done: list[tuple[str, list[Path]]] = []
+        #: Articles whose files are all staged, with their files' state
+        #: records as this run read or staged them; recorded once committed.
+        self.done: list[tuple[str, list[Path], dict[Path, list[object] | None]]] = []
 
     @property
     def preparer(self) -> _Preparer:
@@ -215,18 +223,21 @@ class _Syncer:
             self.report.errors.append(prepared.error)
             self.state.forget(prepared.slug)
             return
+        records: dict[Path, list[object] | None] = {prepared.path: prepared.source}
         for planned in prepared.files:
             self.report.changes.append(FileChange(planned.path, planned.action, planned.stats))
             if planned.data is None or self.check:
+                records[planned.path] = planned.seen
                 continue
             if planned.locale is None:
-                self.batch.stage(planned.path, planned.data)
+                status = self.batch.stage(planned.path, planned.data)
             else:
-                self.batch.stage(planned.path, planned.data, expect=planned.old)
+                status = self.batch.stage(planned.path, planned.data, expect=planned.old)
                 self.redo[planned.path] = (prepared, planned.locale)
+            records[planned.path] = [status.st_size, status.st_mtime_ns, planned.digest]
         self.report.errors.extend(prepared.errors)
         if not prepared.errors and not self.check:
-            self.done.append((prepared.slug, watched))
+            self.done.append((prepared.slug, watched, records))
         else:
             self.state.forget(prepared.slug)
         if len(self.batch) >= self.BATCH:
@@ -235,12 +246,16 @@ class _Syncer:
     def flush(self) -> None:
         conflicts = self.batch.commit()
         failed: set[str] = set()
+        #: Articles with a catalog written again below: what this run
+        #: staged for them is not what is on disk.
+        merged_again: set[str] = set()
         templates: dict[str, POFile] = {}
         for path in conflicts:
             # A translator saved this catalog while we merged: merge their
             # version, and write it only if it is still theirs.
             prepared, locale = self.redo[path]
             slug = prepared.slug
+            merged_again.add(slug)
             if slug not in templates:
                 templates[slug] = self.preparer.rebuild(prepared)
             pot = templates[slug]
@@ -265,12 +280,21 @@ class _Syncer:
                 )
                 failed.add(slug)
         self.redo.clear()
-        for slug, watched in self.done:
+        for slug, watched, records in self.done:
             if slug in failed:
                 self.state.forget(slug)
-            else:
+            elif slug in merged_again or not _complete(records, watched):
                 self.state.record(slug, watched)
+            else:
+                self.state.remember(slug, {p: r for p, r in records.items() if r is not None})
         self.done.clear()
+
+
+def _complete(records: dict[Path, list[object] | None], watched: list[Path]) -> bool:
+    """Whether ``records`` has a full (size, mtime, hash) for every watched file."""
+    return set(records) == set(watched) and all(
+        r is not None and len(r) == 3 for r in records.values()
+    )
 
 
 def slug_for(path: str | Path) -> str:
