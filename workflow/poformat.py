@@ -815,11 +815,19 @@ def format_po(catalog: polib.POFile, width: int = 79, cache: RenderCache | None 
     that are equal in every written field: a template and the new catalogs
     made from it, or one catalog rendered again with another header date.
     """
+    return join_po(format_header(catalog, width), format_body(catalog, width, cache))
+
+
+def format_body(catalog: polib.POFile, width: int = 79, cache: RenderCache | None = None) -> str:
+    """The entries as `format_po` writes them, without the final newline.
+
+    ``format_po(c) == join_po(format_header(c), format_body(c))``: a catalog
+    written again with another header (a new date) needs only its header
+    rendered again.
+    """
     # msgcat --width: 0 means no limit, and anything below 20 counts as 20.
     width = _INT_MAX if width <= 0 else max(width, 20)
     blocks: list[str] = []
-    if catalog.metadata or catalog.header:
-        blocks.append("\n".join(_header_lines(catalog, width)))
     for entry in catalog:
         if not entry.obsolete:
             blocks.append(_entry_text(entry, width, cache))
@@ -827,7 +835,13 @@ def format_po(catalog: polib.POFile, width: int = 79, cache: RenderCache | None 
         # msgcat drops obsolete entries that carry no translation.
         if entry.obsolete and _msgstrs(entry)[0] != "":
             blocks.append(_entry_text(entry, width, cache))
+    return "\n\n".join(blocks)
+
+
+def join_po(header: str, body: str) -> str:
+    """A catalog's text from `format_header` and `format_body`."""
     # One blank line between entries, none at the end.
+    blocks = [block for block in (header, body) if block]
     return "\n\n".join(blocks) + "\n" if blocks else ""
 
 

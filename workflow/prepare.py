@@ -28,7 +28,7 @@ from .catalog import MergeStats, build_template, merge, new_catalog
 from .config import Settings
 from .errors import CatalogError, WorkflowError
 from .files import release_inherited_locks, sha256
-from .poformat import RenderCache, format_header, format_po, parse_po
+from .poformat import RenderCache, format_body, format_header, format_po, join_po, parse_po
 
 
 def _read(path: Path) -> tuple[bytes | None, list[object] | None]:
@@ -55,9 +55,10 @@ def _decode(data: bytes, path: Path) -> str:
         ) from exc
 
 
-def _render_with_date(po: polib.POFile, name: str, value: str, cache: RenderCache) -> str:
+def _with_date(po: polib.POFile, name: str, value: str, body: str) -> str:
+    """The catalog's text with a header field set, its entries already rendered."""
     po.metadata[name] = value
-    return format_po(po, cache=cache)
+    return join_po(format_header(po), body)
 
 
 def _creation_date(old: bytes, path: Path) -> str | None:
@@ -171,10 +172,11 @@ class _Preparer:
         old, self.seen = _read(path)
         old_stamp = None if old is None else _creation_date(old, path)
         pot = build_template(article, self.settings, old_stamp or self.stamp)
-        text = format_po(pot, cache=self.cache)
+        body = format_body(pot, cache=self.cache)
+        text = join_po(format_header(pot), body)
         if old is not None and text.encode("utf-8") != old:
             pot.metadata["PO-Revision-Date"] = self.stamp
-            text = _render_with_date(pot, "POT-Creation-Date", self.stamp, self.cache)
+            text = _with_date(pot, "POT-Creation-Date", self.stamp, body)
         head = format_header(pot)
         self.body = (pot, text[len(head) :]) if head and text.startswith(head) else None
         return pot, _plan(path, None, text, old, None, self.seen)
@@ -199,14 +201,13 @@ class _Preparer:
             return format_po(po, cache=self.cache), None, MergeStats(added=len(pot))
         current = parse_po(_decode(old, path), str(path))
         po, stats = merge(pot, current, locale, self.settings)
+        body = format_body(po, cache=self.cache)
         # Unchanged entries keep the old date in the header.
-        text = _render_with_date(
-            po, "POT-Creation-Date", current.metadata.get("POT-Creation-Date", ""), self.cache
+        text = _with_date(
+            po, "POT-Creation-Date", current.metadata.get("POT-Creation-Date", ""), body
         )
         if text.encode("utf-8") != old:
-            text = _render_with_date(
-                po, "POT-Creation-Date", pot.metadata["POT-Creation-Date"], self.cache
-            )
+            text = _with_date(po, "POT-Creation-Date", pot.metadata["POT-Creation-Date"], body)
         return text, old, stats
 
 
