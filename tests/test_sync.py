@@ -422,3 +422,14 @@ def test_a_new_catalog_reuses_the_rendered_template_exactly(root: Path) -> None:
             assert planned.locale is not None and planned.action == "created"
             po = new_catalog(pot, planned.locale, settings, "2024-05-27 08:53+0000")
             assert planned.data == format_po(po).encode("utf-8")
+
+
+def test_version_constant_matches_pyproject() -> None:
+    """`workflow.__version__` (which keys sync's state) is the package's version."""
+    import tomllib
+
+    import workflow
+
+    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+    with pyproject.open("rb") as handle:
+        assert workflow.__version__ == tomllib.load(handle)["project"]["version"]

@@ -10,6 +10,11 @@ from typing import TYPE_CHECKING
 
 from .errors import ArticleError, CatalogError, ConfigError, LockError, WorkflowError
 
+#: The release, as in pyproject.toml (a test keeps the two equal).  `sync`
+#: keys its state on it; importlib.metadata would cost a no-op sync a tenth
+#: of its time just to look it up.
+__version__ = "0.1.0"
+
 if TYPE_CHECKING:
     from .article import Article, FrontMatter, load_article, parse_article
     from .segment import Segment

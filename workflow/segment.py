@@ -36,14 +36,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from .config import SEGMENT_MODES as SEGMENT_MODES  # re-exported
+
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.token import Token
 
-# markdown-it and sentencex are imported on first use: settings import this
-# module for SEGMENT_MODES, and a no-op sync parses nothing.
+# markdown-it and sentencex are imported on first use: a no-op sync parses
+# nothing.
 
-SEGMENT_MODES = ("sentence", "block")
 
 _LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 #: Characters that can open an inline span a sentence boundary could cut.

@@ -17,7 +17,6 @@ Rules:
 from __future__ import annotations
 
 import contextlib
-import fnmatch
 import json
 import os
 from collections.abc import Sequence
@@ -67,13 +66,9 @@ class SyncReport:
 
 
 def _fingerprint(settings: Settings) -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from . import __version__
 
-    try:
-        tool = version("edition")
-    except PackageNotFoundError:  # running from a checkout
-        tool = "dev"
-    data = [tool, str(STATE_VERSION), settings.source, settings.segment, settings.project]
+    data = [__version__, str(STATE_VERSION), settings.source, settings.segment, settings.project]
     data += [settings.team, settings.bugs_to, *settings.locales]
     return sha256("\0".join(data).encode())
 
@@ -308,13 +303,13 @@ def catalog_paths(settings: Settings, slug: str) -> list[Path]:
     return [settings.pot_path(slug)] + [settings.po_path(loc, slug) for loc in settings.locales]
 
 
-def _stems(directory: Path, pattern: str) -> set[str]:
-    """``{p.stem for p in directory.glob(pattern)}`` for a one-level pattern, without pathlib."""
+def _stems(directory: Path, suffix: str) -> set[str]:
+    """``{p.stem for p in directory.glob("*" + suffix)}``, without pathlib or fnmatch."""
     try:
         names = os.listdir(directory)
     except (FileNotFoundError, NotADirectoryError):
         return set()
-    return {os.path.splitext(name)[0] for name in fnmatch.filter(names, pattern)}
+    return {os.path.splitext(name)[0] for name in names if name.endswith(suffix)}
 
 
 def orphan_slugs(settings: Settings, articles: Sequence[Path] | None = None) -> list[str]:
@@ -323,9 +318,9 @@ def orphan_slugs(settings: Settings, articles: Sequence[Path] | None = None) -> 
     present = {slug_for(p) for p in paths}
     found: set[str] = set()
     if settings.locales_dir.is_dir():
-        found.update(_stems(settings.locales_dir, "*.pot"))
+        found.update(_stems(settings.locales_dir, ".pot"))
         for loc in settings.locales:
-            found.update(_stems(settings.locales_dir / loc, "*.po"))
+            found.update(_stems(settings.locales_dir / loc, ".po"))
     return sorted(found - present)
 
 
