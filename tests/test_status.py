@@ -204,6 +204,27 @@ def test_a_warm_status_parses_nothing_and_sees_every_change(
     assert cell["untranslated"] == 1 and not cell["ready"]
 
 
+def test_a_damaged_or_foreign_status_cache_only_costs_time(
+    capsys: pytest.CaptureFixture[str], newsroom: Path
+) -> None:
+    cold = status(capsys, newsroom)
+    cache = newsroom / ".edition" / "status-cache.sqlite"
+    assert cache.is_file()
+    cache.write_bytes(b"not a database at all\n" * 100)
+    assert status(capsys, newsroom) == cold
+    # A cache written by another version of the counting code is not used.
+    cache.unlink()
+    status(capsys, newsroom)
+    import sqlite3
+
+    db = sqlite3.connect(cache)
+    with db:
+        db.execute("UPDATE meta SET value = 'old' WHERE name = 'version'")
+        db.execute("UPDATE editions SET summary = '[[0,0,0,0],0,0,0,0,{}]'")
+    db.close()
+    assert status(capsys, newsroom) == cold
+
+
 def test_after_a_source_edit_and_sync_the_editions_are_stale(
     capsys: pytest.CaptureFixture[str], newsroom: Path
 ) -> None:

@@ -16,6 +16,7 @@ whether they are current).  Rules:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import json
@@ -322,6 +323,7 @@ class _Cache:
     def __init__(self, settings: Settings) -> None:
         self.path = settings.state_dir / "status-cache.sqlite"
         self.used: set[str] = set()
+        self.pending = 0
         self.db: sqlite3.Connection | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -338,6 +340,9 @@ class _Cache:
             self.db = db
         except (OSError, sqlite3.Error):
             self.db = None
+        # The JSON cache of earlier versions: derived, superseded.
+        with contextlib.suppress(OSError):
+            (settings.state_dir / "status-cache.json").unlink()
 
     def _query(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
         if self.db is None:
@@ -348,11 +353,19 @@ class _Cache:
             return None
         return tuple(row) if row is not None else None
 
+    #: Rows written between commits: a killed cold run keeps most of its work,
+    #: and a long run does not hold the database's write lock throughout.
+    COMMIT_EVERY = 200
+
     def _write(self, sql: str, params: tuple[Any, ...]) -> None:
         if self.db is None:
             return
         try:
             self.db.execute(sql, params)
+            self.pending += 1
+            if self.pending >= self.COMMIT_EVERY:
+                self.db.commit()
+                self.pending = 0
         except sqlite3.Error:
             self.close()
 
