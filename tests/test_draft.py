@@ -187,25 +187,32 @@ def test_retries_on_429_and_falls_through_when_an_engine_fails_for_good(
     assert all(entries(po)[(None, m)].tcomment == "draft: memory" for m in emptied)
 
 
-class _Saving:
-    """A fake engine that, like a translator pressing save, edits the catalog mid-run."""
+class _Echo:
+    """A fake engine: every text comes back in angle brackets."""
 
     name = "fake"
     max_concurrency = 1
     batch_size = 100
 
-    def __init__(self, po: Path) -> None:
-        self.po = po
-
     def supports(self, source: str, target: str) -> bool:
         return True
+
+    def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
+        return [f"<{t}>" for t in texts]
+
+
+class _Saving(_Echo):
+    """A fake engine that, like a translator pressing save, edits the catalog mid-run."""
+
+    def __init__(self, po: Path) -> None:
+        self.po = po
 
     def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
         po = read_po(self.po)
         victim = next(e for e in po if e.msgstr and not e.obsolete and e.msgctxt is None)
         victim.msgstr = "ЗАХАВАНА ПЕРАКЛАДЧЫКАМ"
         self.po.write_text(format_po(po), encoding="utf-8")
-        return [f"<{t}>" for t in texts]
+        return super().translate(texts, source, target)
 
 
 def test_a_translators_save_during_draft_is_kept(root: Path) -> None:
@@ -256,25 +263,9 @@ def test_a_save_between_drafts_read_and_write_is_kept(
     assert all(entries(po)[(None, m)].msgstr == f"<{m}>" for m in emptied)
 
 
-class _Echo:
-    name = "fake"
-    max_concurrency = 1
-    batch_size = 100
-
-    def supports(self, source: str, target: str) -> bool:
-        return True
-
-    def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
-        return [f"<{t}>" for t in texts]
-
-
-class _Failing:
+class _Failing(_Echo):
     name = "broken"
-    max_concurrency = 1
     batch_size = 10
-
-    def supports(self, source: str, target: str) -> bool:
-        return True
 
     def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
         raise EngineError("broken", "server on fire", retryable=False)
