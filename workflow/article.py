@@ -147,8 +147,14 @@ def read_article(path: str | Path, mode: str = "sentence") -> tuple[Article, byt
     return parse_article(text, path=str(p), mode=mode), data, status
 
 
-def parse_article(text: str, path: str = "<string>", mode: str = "sentence") -> Article:
-    """Parse an article's text; ``path`` names it in errors and gives the slug."""
+def parse_article(
+    text: str, path: str = "<string>", mode: str = "sentence", segment: bool = True
+) -> Article:
+    """Parse an article's text; ``path`` names it in errors and gives the slug.
+
+    ``segment=False`` leaves the body unsegmented (the article then has only
+    its front matter's segments): for an article that is only rendered.
+    """
     if mode not in SEGMENT_MODES:
         raise ArticleError(f"unknown segment mode {mode!r}", hint="use 'sentence' or 'block'")
     slug = slug_for(path)
@@ -197,7 +203,9 @@ def parse_article(text: str, path: str = "<string>", mode: str = "sentence") -> 
             line=close + 1,
             hint="write the article below the closing '---'",
         )
-    body_segments, body_slots = segment_body(body, body_line, body_offset, mode)
+    body_segments, body_slots = (
+        segment_body(body, body_line, body_offset, mode) if segment else ([], [])
+    )
     offset = len(fm_segments)
     shifted = [_shift(s, offset) for s in body_slots]
     return Article(

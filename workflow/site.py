@@ -151,11 +151,15 @@ def _lookup(po_path: Path) -> Callable[[Segment], str | None]:
 
 
 def translated(article: Article, settings: Settings, locale: str) -> Article:
-    """The article in ``locale``, reviewed translations only, re-read as an article."""
+    """The article in ``locale``, reviewed translations only, re-read as an article.
+
+    Re-read for its front matter and body, which is all a page needs: the
+    body is not segmented again.
+    """
     if locale == settings.source:
         return article
     text = article.assemble(_lookup(settings.po_path(locale, article.slug)))
-    return parse_article(text, path=article.path, mode="block")
+    return parse_article(text, path=article.path, mode="block", segment=False)
 
 
 # -- rendering -----------------------------------------------------------------
