@@ -20,6 +20,7 @@ from pathlib import Path
 import yaml
 
 from .errors import ArticleError
+from .files import read_with_status
 from .segment import SEGMENT_MODES, Segment, Slot, SpanSlot, segment_body, split_lines
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -121,17 +122,11 @@ def load_article(path: str | Path, mode: str = "sentence") -> Article:
 
 
 def read_article(path: str | Path, mode: str = "sentence") -> tuple[Article, bytes, os.stat_result]:
-    """`load_article`, with the bytes it parsed and the file's status when read.
-
-    The status comes from the open file, taken before reading: a later change
-    moves its mtime, so a record of (status, hash of these bytes) never
-    vouches for content that was not parsed.
-    """
+    """`load_article`, with the bytes it parsed and the file's status when
+    read (`workflow.files.read_with_status`)."""
     p = Path(path)
     try:
-        with open(p, "rb") as handle:
-            status = os.fstat(handle.fileno())
-            data = handle.read()
+        data, status = read_with_status(p)
     except OSError as exc:
         raise ArticleError(f"cannot read the file: {exc.strerror}", path=p) from exc
     try:

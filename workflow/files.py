@@ -46,7 +46,7 @@ def atomic_write(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        _copy_mode(tmp, path)
+        os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -172,19 +172,21 @@ def _read_or_none(path: Path) -> bytes | None:
 
 
 def _mode_for(path: Path) -> int:
-    """The permissions a new version of ``path`` gets (see `_copy_mode`)."""
+    """The permissions a new version of ``path`` gets: the file's own (a
+    translator's umask, a group setting), or the umask's for a new file."""
     try:
         return os.stat(path).st_mode & 0o7777
     except (FileNotFoundError, NotADirectoryError):
         return 0o666 & ~_umask()
 
 
-def _copy_mode(tmp: str, path: Path) -> None:
-    if path.exists():
-        # Keep the file's permissions (a translator's umask, a group setting).
-        os.chmod(tmp, path.stat().st_mode & 0o7777)
-    else:
-        os.chmod(tmp, 0o666 & ~_umask())
+def read_with_status(path: Path) -> tuple[bytes, os.stat_result]:
+    """A file's bytes and its status, taken from the open file before reading:
+    a later change moves the mtime, so a record of (status, hash of these
+    bytes) never vouches for content that was not read."""
+    with open(path, "rb") as handle:
+        status = os.fstat(handle.fileno())
+        return handle.read(), status
 
 
 def atomic_move(source: Path, target: Path) -> None:

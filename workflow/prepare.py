@@ -27,19 +27,14 @@ from .article import Article, parse_article, read_article, slug_for
 from .catalog import MergeStats, build_template, merge, new_catalog
 from .config import Settings
 from .errors import CatalogError, WorkflowError
-from .files import release_inherited_locks, sha256
+from .files import read_with_status, release_inherited_locks, sha256
 from .poformat import RenderCache, format_body, format_header, format_po, join_po, parse_po
 
 
 def _read(path: Path) -> tuple[bytes | None, list[object] | None]:
-    """A file's bytes and its size and mtime, or Nones.
-
-    The status comes from the open file before reading (see `read_article`).
-    """
+    """A file's bytes and its size and mtime (`read_with_status`), or Nones."""
     try:
-        with open(path, "rb") as handle:
-            status = os.fstat(handle.fileno())
-            data = handle.read()
+        data, status = read_with_status(path)
     except FileNotFoundError:
         return None, None
     return data, [status.st_size, status.st_mtime_ns]

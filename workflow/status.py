@@ -30,7 +30,7 @@ from typing import Any
 
 import polib
 
-from .article import load_article, parse_article
+from .article import Article, load_article, parse_article
 from .catalog import State, entry_state
 from .checks import Finding, Severity, check_catalog
 from .config import Settings
@@ -379,7 +379,7 @@ class _Cache:
         return None if row is None else [(c, m) for c, m in json.loads(row[0])]
 
     def put_article(
-        self, key: str, info: ArticleInfo, distinct: list[tuple[str | None, str]]
+        self, key: str, info: ArticleInfo, distinct: list[tuple[str | None, str]], n_words: int
     ) -> None:
         self._write(
             "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?)",
@@ -388,7 +388,7 @@ class _Cache:
                 info.title,
                 info.date.isoformat(),
                 len(distinct),
-                sum(words(m) for _c, m in distinct),
+                n_words,
                 json.dumps(distinct, ensure_ascii=False),
             ),
         )
@@ -435,10 +435,16 @@ def _article_info(
         info = ArticleInfo(path.stem, str(path), str(title), dt.date.fromisoformat(date))
         return info, int(segments), int(n_words), key
     article = parse_article(_decode_article(data, path), path=str(path), mode=settings.segment)
-    distinct = list(dict.fromkeys((s.msgctxt, s.msgid) for s in article.segments))
+    distinct = _distinct(article)
     info = ArticleInfo(path.stem, str(path), article.title, article.date)
-    cache.put_article(key, info, distinct)
-    return info, len(distinct), sum(words(m) for _c, m in distinct), key
+    n_words = sum(words(m) for _c, m in distinct)
+    cache.put_article(key, info, distinct, n_words)
+    return info, len(distinct), n_words, key
+
+
+def _distinct(article: Article) -> list[tuple[str | None, str]]:
+    """The article's distinct (msgctxt, msgid), in order: its catalog's entries."""
+    return list(dict.fromkeys((s.msgctxt, s.msgid) for s in article.segments))
 
 
 def _decode_article(data: bytes, path: Path) -> str:
@@ -496,11 +502,8 @@ def collect(
                     po_bytes = po_path.read_bytes()
                 except FileNotFoundError:
                     distinct = cache.distinct(article_key)
-                    if distinct is None:
-                        article = load_article(path, settings.segment)
-                        distinct = list(
-                            dict.fromkeys((s.msgctxt, s.msgid) for s in article.segments)
-                        )
+                    if distinct is None:  # no cache: parse again
+                        distinct = _distinct(load_article(path, settings.segment))
                     editions[locale] = edition_status(distinct, None, locale, settings, outdated)
                     continue
                 key = f"{fingerprints[locale]}|{article_sha}|{sha256(po_bytes)}"
