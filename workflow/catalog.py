@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import enum
+import functools
 import os
 import re
 from collections.abc import Iterable
@@ -202,7 +203,24 @@ def merge(
     settings: Settings,
 ) -> tuple[polib.POFile, MergeStats]:
     """Update a catalog to a new template, keeping every translator's work."""
-    stats = MergeStats()
+    po = merged_header(template, old, locale, settings)
+    active, tail, stats = merge_entries(list(template), list(old))
+    for entry in active:
+        assert entry is not None
+        po.append(entry)
+    for entry in tail:
+        po.append(entry)
+    return po, stats
+
+
+def merged_header(
+    template: polib.POFile, old: polib.POFile, locale: str, settings: Settings
+) -> polib.POFile:
+    """An empty catalog with ``old``'s header brought up to ``template``.
+
+    The header belongs to the translators' tools: only POT-Creation-Date
+    follows the template, and missing required fields are added.
+    """
     po = polib.POFile(wrapwidth=79)
     po.header = old.header
     po.metadata = dict(old.metadata)
@@ -221,18 +239,37 @@ def merge(
     ):
         if not po.metadata.get(name):
             po.metadata[name] = value
+    return po
 
+
+def merge_entries(
+    tentries: list[polib.POEntry],
+    old: list[polib.POEntry],
+    carried: frozenset[int] = frozenset(),
+) -> tuple[list[polib.POEntry | None], list[polib.POEntry], MergeStats]:
+    """The entries of a merge: one per template entry, in template order,
+    then the obsolete ones (old entries no template entry took, that carry
+    somebody's work), in the old file's order.
+
+    ``old`` is the old catalog's entries in file order.  ``carried``: indexes
+    of template entries the caller already matched, each to an active old
+    entry with its key that is not in ``old`` (`workflow.splice` does so
+    from the text); their places in the result are None.  With an empty
+    ``carried`` and every old entry, this is msgmerge's merge, as `merge`.
+    """
+    stats = MergeStats()
     active: dict[Key, polib.POEntry] = {}
     obsolete: dict[Key, polib.POEntry] = {}
-    order: list[polib.POEntry] = []
     for entry in old:
         (obsolete if entry.obsolete else active).setdefault(key_of(entry), entry)
-        order.append(entry)
     used: set[int] = set()
 
     pending: list[tuple[int, polib.POEntry]] = []
     merged: list[polib.POEntry | None] = []
-    for tentry in template:
+    for index, tentry in enumerate(tentries):
+        if index in carried:
+            merged.append(None)
+            continue
         key = key_of(tentry)
         found = active.get(key) or obsolete.get(key)
         if found is not None:
@@ -246,7 +283,7 @@ def merge(
 
     # Changed text: the closest unused old entry with a translation.
     candidates = [
-        e for e in order if id(e) not in used and (e.msgstr or any(e.msgstr_plural.values()))
+        e for e in old if id(e) not in used and (e.msgstr or any(e.msgstr_plural.values()))
     ]
     for index, tentry in pending:
         match = _closest(tentry, candidates)
@@ -262,10 +299,8 @@ def merge(
         else:
             stats.added += 1
         merged[index] = entry
-    for item in merged:
-        assert item is not None
-        po.append(item)
-    for entry in order:
+    tail: list[polib.POEntry] = []
+    for entry in old:
         if id(entry) in used:
             continue
         if not _has_work(entry):
@@ -273,8 +308,8 @@ def merge(
             continue
         if not entry.obsolete:
             stats.obsoleted += 1
-        po.append(_obsolete(entry))
-    return po, stats
+        tail.append(_obsolete(entry))
+    return merged, tail, stats
 
 
 def _fresh(tentry: polib.POEntry) -> polib.POEntry:
@@ -334,10 +369,20 @@ def _closest(tentry: polib.POEntry, candidates: list[polib.POEntry]) -> polib.PO
     for cand in candidates:
         if cand.msgctxt != tentry.msgctxt:
             continue
-        matcher = difflib.SequenceMatcher(None, tentry.msgid, cand.msgid, autojunk=False)
-        if matcher.real_quick_ratio() < best_score or matcher.quick_ratio() < best_score:
-            continue
-        score = matcher.ratio()
+        score = _similarity(tentry.msgid, cand.msgid, best_score)
         if score >= best_score and (best is None or score > best_score):
             best, best_score = cand, score
     return best
+
+
+@functools.lru_cache(maxsize=4096)
+def _similarity(new: str, old: str, floor: float) -> float:
+    """difflib's ratio of two msgids, or 0.0 when it is surely below ``floor``.
+
+    Cached: an article's catalogs in every locale ask the same questions,
+    since their msgids are the article's English.
+    """
+    matcher = difflib.SequenceMatcher(None, new, old, autojunk=False)
+    if matcher.real_quick_ratio() < floor or matcher.quick_ratio() < floor:
+        return 0.0
+    return matcher.ratio()

@@ -832,10 +832,21 @@ def format_body(catalog: polib.POFile, width: int = 79, cache: RenderCache | Non
         if not entry.obsolete:
             blocks.append(_entry_text(entry, width, cache))
     for entry in catalog:
-        # msgcat drops obsolete entries that carry no translation.
-        if entry.obsolete and _msgstrs(entry)[0] != "":
+        if entry.obsolete and is_written(entry):
             blocks.append(_entry_text(entry, width, cache))
     return "\n\n".join(blocks)
+
+
+def is_written(entry: polib.POEntry) -> bool:
+    """Whether `format_body` writes the entry: msgcat drops obsolete entries
+    that carry no translation."""
+    return not entry.obsolete or _msgstrs(entry)[0] != ""
+
+
+def entry_text(entry: polib.POEntry, width: int = 79, cache: RenderCache | None = None) -> str:
+    """One entry's block as `format_body` writes it, without a final newline."""
+    width = _INT_MAX if width <= 0 else max(width, 20)
+    return _entry_text(entry, width, cache)
 
 
 def join_po(header: str, body: str) -> str:

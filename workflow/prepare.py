@@ -29,6 +29,7 @@ from .config import Settings
 from .errors import CatalogError, WorkflowError
 from .files import read_with_status, release_inherited_locks, sha256
 from .poformat import RenderCache, format_body, format_header, format_po, join_po, parse_po
+from .splice import Parts, splice, template_parts
 
 
 def _read(path: Path) -> tuple[bytes | None, list[object] | None]:
@@ -128,10 +129,17 @@ class _Preparer:
         self.cache: RenderCache = {}
         #: The last template `template` rendered, and its text after the header.
         self.body: tuple[polib.POFile, str] | None = None
+        #: `workflow.splice.template_parts` of the last template spliced into.
+        self.parts: tuple[polib.POFile, list[Parts]] | None = None
         #: Size and mtime of the file `template` or `merged` read last.
         self.seen: list[object] | None = None
 
-    def article(self, path: Path) -> _Prepared:
+    def article(self, path: Path, own: frozenset[str] = frozenset()) -> _Prepared:
+        """Parse, build, merge and render one article.
+
+        ``own``: content hashes of catalogs as sync itself wrote them (its
+        state says so), which `merged` may merge from their text.
+        """
         slug = slug_for(path)
         try:
             article, data, status = read_article(path, self.settings.segment)
@@ -150,7 +158,7 @@ class _Preparer:
         for locale in self.settings.locales:
             po_path = self.settings.po_path(locale, slug)
             try:
-                text, old, stats = self.merged(pot, po_path, locale)
+                text, old, stats = self.merged(pot, po_path, locale, own)
             except CatalogError as exc:
                 prepared.errors.append(exc)
                 continue
@@ -177,7 +185,7 @@ class _Preparer:
         return pot, _plan(path, None, text, old, None, self.seen)
 
     def merged(
-        self, pot: polib.POFile, path: Path, locale: str
+        self, pot: polib.POFile, path: Path, locale: str, own: frozenset[str] = frozenset()
     ) -> tuple[str, bytes | None, MergeStats]:
         old, self.seen = _read(path)
         if old is None:
@@ -194,13 +202,22 @@ class _Preparer:
                     return head + self.body[1], None, MergeStats(added=len(pot))
             po = new_catalog(pot, locale, self.settings, self.stamp)
             return format_po(po, cache=self.cache), None, MergeStats(added=len(pot))
-        current = parse_po(_decode(old, path), str(path))
-        po, stats = merge(pot, current, locale, self.settings)
-        body = format_body(po, cache=self.cache)
+        text = _decode(old, path)
+        spliced = None
+        if own and sha256(old) in own:
+            # Sync's own output: merge it from its text (see workflow.splice).
+            if self.parts is None or self.parts[0] is not pot:
+                self.parts = (pot, template_parts(pot, self.cache))
+            spliced = splice(pot, text, str(path), locale, self.settings, self.cache, self.parts[1])
+        if spliced is not None:
+            po, body, stats, old_date = spliced.header, spliced.body, spliced.stats, spliced.date
+        else:
+            current = parse_po(text, str(path))
+            po, stats = merge(pot, current, locale, self.settings)
+            body = format_body(po, cache=self.cache)
+            old_date = current.metadata.get("POT-Creation-Date", "")
         # Unchanged entries keep the old date in the header.
-        text = _with_date(
-            po, "POT-Creation-Date", current.metadata.get("POT-Creation-Date", ""), body
-        )
+        text = _with_date(po, "POT-Creation-Date", old_date, body)
         if text.encode("utf-8") != old:
             text = _with_date(po, "POT-Creation-Date", pot.metadata["POT-Creation-Date"], body)
         return text, old, stats
@@ -254,9 +271,9 @@ def _die_with_parent(parent: int) -> None:
 _PR_SET_PDEATHSIG = 1
 
 
-def _prepare_chunk(paths: list[Path]) -> list[_Prepared]:
+def _prepare_chunk(items: list[tuple[Path, frozenset[str]]]) -> list[_Prepared]:
     assert _WORKER is not None
-    return [_WORKER.article(p) for p in paths]
+    return [_WORKER.article(path, own) for path, own in items]
 
 
 #: Fewer stale articles than this are prepared in-process: starting workers
@@ -274,15 +291,21 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def prepare_all(preparer: _Preparer, paths: list[Path], jobs: int) -> Iterator[_Prepared]:
-    """Every article prepared, in the order of ``paths`` whatever ``jobs`` is."""
-    if jobs <= 1 or len(paths) < PARALLEL_MIN:
-        for path in paths:
-            yield preparer.article(path)
+def prepare_all(
+    preparer: _Preparer, items: list[tuple[Path, frozenset[str]]], jobs: int
+) -> Iterator[_Prepared]:
+    """Every article prepared, in the order of ``items`` whatever ``jobs`` is.
+
+    ``items``: each article's path and the hashes of its catalogs as sync
+    wrote them (`_Preparer.article`).
+    """
+    if jobs <= 1 or len(items) < PARALLEL_MIN:
+        for path, own in items:
+            yield preparer.article(path, own)
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    chunks = iter([paths[i : i + _CHUNK] for i in range(0, len(paths), _CHUNK)])
+    chunks = iter([items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)])
     with ProcessPoolExecutor(
         max_workers=jobs,
         mp_context=context,

@@ -35,8 +35,9 @@ if TYPE_CHECKING:
     from .prepare import _Prepared, _Preparer
 
 #: 2: files are keyed by their path relative to the content root, so that a
-#: copied or moved root keeps its cache.
-STATE_VERSION = 2
+#: copied or moved root keeps its cache.  3: a catalog's recorded hash is
+#: always that of sync's own rendering (`_State.own`).
+STATE_VERSION = 3
 #: How often a catalog that keeps changing under us is merged again.
 _RETRIES = 5
 
@@ -74,7 +75,15 @@ def _fingerprint(settings: Settings) -> str:
 
 
 class _State:
-    """What the last sync left on disk, per article."""
+    """What the last sync left on disk, per article.
+
+    A catalog is only ever recorded with the hash of bytes sync rendered
+    itself (written, or read and found equal to its rendering), so a
+    catalog that still has its recorded hash can be merged from its text
+    (`workflow.splice`).  An article whose files sync cannot vouch for (a
+    translator saved one while it merged) is forgotten, and prepared again
+    by the next sync.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.root = settings.root
@@ -160,17 +169,12 @@ class _State:
         self.articles[slug] = {self.key(p): r for p, r in records.items()}
         self.dirty = True
 
-    def record(self, slug: str, paths: Sequence[Path]) -> None:
-        """Record an article's files as they are on disk now."""
-        entry: dict[str, list[object]] = {}
-        for p in paths:
-            st = self.stat(p)
-            if st is None:
-                self.forget(slug)
-                return
-            entry[self.key(p)] = [*st, sha256(p.read_bytes())]
-        self.articles[slug] = entry
-        self.dirty = True
+    def own(self, slug: str) -> frozenset[str]:
+        """Hashes of the article's catalogs as the last sync rendered them."""
+        recorded = self.articles.get(slug, {})
+        return frozenset(
+            str(r[2]) for key, r in recorded.items() if key.endswith(".po") and len(r) > 2
+        )
 
     def forget(self, slug: str) -> None:
         if self.articles.pop(slug, None) is not None:
@@ -279,7 +283,10 @@ class _Syncer:
             if slug in failed:
                 self.state.forget(slug)
             elif slug in merged_again or not _complete(records, watched):
-                self.state.record(slug, watched)
+                # A catalog merged again, or one this run did not read or
+                # write whole: what is on disk is not known to be sync's own
+                # rendering (see _State).
+                self.state.forget(slug)
             else:
                 self.state.remember(slug, {p: r for p, r in records.items() if r is not None})
         self.done.clear()
@@ -365,7 +372,7 @@ def sync(
         syncer = _Syncer(settings, check, state)
         report = syncer.report
         try:
-            stale: list[Path] = []
+            stale: list[tuple[Path, frozenset[str]]] = []
             watched: list[list[Path]] = []
             for path in paths:
                 slug = slug_for(path)
@@ -373,7 +380,7 @@ def sync(
                 if state.fresh(slug, state.names(settings, path, slug)):
                     report.cached += 1
                     continue
-                stale.append(path)
+                stale.append((path, state.own(slug)))
                 watched.append([path, *catalog_paths(settings, slug)])
             if stale:
                 from .prepare import default_jobs, prepare_all

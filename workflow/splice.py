@@ -1,0 +1,198 @@
+"""Merge a catalog sync wrote itself, from its text, parsing only what changed.
+
+When an article changes, most of its catalog's entries keep their English:
+`merge` would carry each one over unchanged but for its ``#.`` comment and
+``#:`` references, which come from the new template.  Parsing every entry of
+the old catalog to do that, and rendering every entry again, is most of the
+cost of a sync after an edit.  `splice` does the same merge on the text:
+
+* The old catalog must be sync's own output (the caller checks its content
+  hash against the state sync recorded), so each of its entry blocks is
+  exactly the rendering of the entry it holds, in the order `_entry_lines`
+  writes lines: translator comments (``#``), extracted comments and
+  references (``#.``, ``#:``), flags (``#,``), previous fields (``#|``),
+  msgctxt and msgid, then msgstr.
+* An active, singular old block whose msgctxt and msgid lines are
+  character for character those of a template entry's block holds that
+  entry's key.  Carried over (`catalog._carry`), its rendering is the old
+  block with the template's ``#.`` and ``#:`` lines in place of its own:
+  every other line comes from the old entry's own fields, rendered as
+  before.  So those blocks are copied, not parsed or rendered.
+* Everything else (blocks of changed or removed text, obsolete, plural or
+  unusual blocks) is parsed and merged by `catalog.merge_entries`, the code
+  `merge` runs, and rendered by `poformat`.
+
+The result is byte for byte what parsing, `merge` and `format_po` give; the
+tests compare the two on generated archives.  Whenever the text is not as
+described, `splice` returns None and the caller takes the full path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polib
+
+from .catalog import MergeStats, merge_entries, merged_header
+from .config import Settings
+from .errors import CatalogError
+from .poformat import RenderCache, entry_text, is_written, parse_po
+
+
+@dataclass
+class Spliced:
+    """A merged catalog: its header as a catalog, and its entries' text."""
+
+    header: polib.POFile
+    #: The entries' blocks joined, as `format_body` returns them.
+    body: str
+    stats: MergeStats
+    #: The old catalog's POT-Creation-Date ("" if none).
+    date: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Block:
+    #: The block's lines.
+    lines: list[str]
+    #: Index of the first extracted-comment or reference line (end of the
+    #: translator comments), and of the flags line (end of those).
+    comments: int
+    flags: int
+
+
+#: A template entry's block as (its ``#.`` and ``#:`` lines, its msgctxt and
+#: msgid lines), or None when it is not made of those and ``msgstr ""``.
+Parts = tuple[list[str], str] | None
+
+
+def template_parts(template: polib.POFile, cache: RenderCache | None = None) -> list[Parts]:
+    """`splice`'s view of each template entry: computed once per template,
+    it serves the catalogs of every locale."""
+    return [_template_parts(entry_text(tentry, cache=cache)) for tentry in template]
+
+
+def _template_parts(text: str) -> Parts:
+    lines = text.split("\n")
+    if lines[-1] != 'msgstr ""':
+        return None
+    k = 0
+    while k < len(lines) and lines[k][:2] in ("#.", "#:"):
+        k += 1
+    ids = lines[k:-1]
+    if not ids or not ids[0].startswith(("msgctxt ", "msgid ")):
+        return None
+    return lines[:k], "\n".join(ids)
+
+
+def _old_block(text: str) -> tuple[str, _Block] | None:
+    """(msgctxt and msgid lines, parts) of an active singular entry block;
+    None for anything else (obsolete, plural, out of the usual order)."""
+    lines = text.split("\n")
+    n = len(lines)
+    i = 0
+    while i < n and (lines[i] == "#" or lines[i].startswith("# ")):
+        i += 1
+    comments = i
+    while i < n and lines[i][:2] in ("#.", "#:"):
+        i += 1
+    flags = i
+    if i < n and lines[i].startswith("#,"):
+        i += 1
+    while i < n and lines[i].startswith("#| "):
+        i += 1
+    ids = i
+    if i >= n or not lines[i].startswith(("msgctxt ", "msgid ")):
+        return None
+    i += 1
+    while i < n and not lines[i].startswith("msgstr "):
+        line = lines[i]
+        if not (line.startswith('"') or line.startswith("msgid ")):
+            return None  # msgid_plural, a comment where none belongs
+        i += 1
+    if i >= n:
+        return None
+    strs = i
+    i += 1
+    while i < n and lines[i].startswith('"'):
+        i += 1
+    if i != n:
+        return None
+    return "\n".join(lines[ids:strs]), _Block(lines, comments, flags)
+
+
+def splice(
+    template: polib.POFile,
+    old_text: str,
+    path: str,
+    locale: str,
+    settings: Settings,
+    cache: RenderCache | None = None,
+    parts: list[Parts] | None = None,
+) -> Spliced | None:
+    """`merge` of ``template`` into the catalog ``old_text`` (sync's own
+    rendering of it), rendered; None when the text is not as expected.
+
+    ``parts``: `template_parts` of ``template``, if the caller has them.
+    """
+    if not old_text.endswith("\n") or "\r" in old_text:
+        return None
+    blocks = old_text[:-1].split("\n\n")
+    try:
+        head = parse_po(blocks[0] + "\n", path)
+    except CatalogError:
+        return None
+    if len(head) == 0:
+        blocks = blocks[1:]  # the header entry
+    else:
+        head = polib.POFile(wrapwidth=79)  # no header: the first block is an entry
+    matchable: dict[str, int] = {}
+    parsed: dict[int, _Block] = {}
+    for index, text in enumerate(blocks):
+        found = _old_block(text)
+        if found is None:
+            continue
+        ids, block = found
+        if ids in matchable:
+            return None  # two entries with one key: not sync's output
+        matchable[ids] = index
+        parsed[index] = block
+
+    tentries = list(template)
+    copied: dict[int, str] = {}
+    taken: set[int] = set()
+    if parts is None:
+        parts = template_parts(template, cache)
+    for t, part in enumerate(parts):
+        if part is None:
+            continue
+        comments, ids = part
+        at = matchable.get(ids)
+        if at is None:
+            continue
+        taken.add(at)
+        block = parsed[at]
+        lines = block.lines
+        copied[t] = "\n".join([*lines[: block.comments], *comments, *lines[block.flags :]])
+
+    rest = [text for index, text in enumerate(blocks) if index not in taken]
+    old: list[polib.POEntry] = []
+    if rest:
+        try:
+            catalog = parse_po("\n\n".join(rest) + "\n", path)
+        except CatalogError:
+            return None
+        if catalog.metadata or catalog.header or len(catalog) != len(rest):
+            return None  # a block that is a header, or not one entry
+        old = list(catalog)
+    active, tail, stats = merge_entries(tentries, old, frozenset(copied))
+    out: list[str] = []
+    for t, entry in enumerate(active):
+        if entry is None:
+            out.append(copied[t])
+        else:
+            out.append(entry_text(entry, cache=cache))
+    out += [entry_text(entry, cache=cache) for entry in tail if is_written(entry)]
+    header = merged_header(template, head, locale, settings)
+    date = head.metadata.get("POT-Creation-Date", "")
+    return Spliced(header, "\n\n".join(out), stats, date)
