@@ -433,3 +433,49 @@ def test_version_constant_matches_pyproject() -> None:
     pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
     with pyproject.open("rb") as handle:
         assert workflow.__version__ == tomllib.load(handle)["project"]["version"]
+
+
+def test_changed_text_takes_a_translation_exactly_when_msgmerge_does(tmp_path: Path) -> None:
+    """Near the threshold, the fuzzy match agrees with msgmerge's (gettext's
+    fstrcmp, a longest-common-subsequence ratio), pair by pair."""
+    import random
+
+    from workflow.catalog import merge
+
+    config = load_settings(tmp_path)
+    rng = random.Random(7)
+    words = "the government plan labour market wages council minister week report".split()
+    decisions: list[tuple[bool, bool]] = []
+    for _n in range(150):
+        old_text = " ".join(rng.choice(words) for _ in range(rng.randint(3, 12)))
+        changed = old_text.split()
+        for _ in range(rng.randint(1, 6)):
+            op, at = rng.random(), rng.randrange(len(changed) + 1)
+            if op < 0.4 and at < len(changed):
+                changed[at] = rng.choice(words)
+            elif op < 0.7:
+                changed.insert(at, rng.choice(words))
+            elif at < len(changed):
+                del changed[at]
+        new_text = " ".join(changed) or "x"
+        if new_text == old_text:
+            continue
+        old = polib.POFile()
+        old.metadata = {"Content-Type": "text/plain; charset=UTF-8"}
+        old.append(polib.POEntry(msgid=old_text, msgstr="T"))
+        pot = polib.POFile()
+        pot.metadata = {**old.metadata, "POT-Creation-Date": "2024-05-27 08:53+0000"}
+        pot.append(polib.POEntry(msgid=new_text, msgstr=""))
+        (tmp_path / "old.po").write_text(format_po(old), encoding="utf-8")
+        (tmp_path / "new.pot").write_text(format_po(pot), encoding="utf-8")
+        merged = subprocess.run(
+            ["msgmerge", "-q", str(tmp_path / "old.po"), str(tmp_path / "new.pot")],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        _po, stats = merge(pot, old, "be", config)
+        decisions.append(("#, fuzzy" in merged, stats.stale == 1))
+    assert len(decisions) > 100
+    assert {theirs for theirs, _ in decisions} == {True, False}  # both sides of the line
+    assert [ours for _, ours in decisions] == [theirs for theirs, _ in decisions]

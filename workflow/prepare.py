@@ -29,7 +29,12 @@ from .config import Settings
 from .errors import CatalogError, WorkflowError
 from .files import read_with_status, release_inherited_locks, sha256
 from .poformat import RenderCache, format_body, format_header, format_po, join_po, parse_po
+from .segment import split_store
+from .sentcache import SentenceStore, cache_key
 from .splice import Parts, splice, template_parts
+
+#: The sentence splits' file under ``.edition/`` (`workflow.sentcache`).
+SPLITS_FILE = "sentences.sqlite"
 
 
 def _read(path: Path) -> tuple[bytes | None, list[object] | None]:
@@ -57,6 +62,12 @@ def _with_date(po: polib.POFile, name: str, value: str, body: str) -> str:
     return join_po(format_header(po), body)
 
 
+def _same_body(old: bytes | None, body: str) -> bool:
+    """Whether the file ``old`` ends with these entries (`format_body`'s
+    text): if not, its rendering changes whatever its header says."""
+    return old is not None and old.endswith(f"\n\n{body}\n".encode())
+
+
 def _creation_date(old: bytes, path: Path) -> str | None:
     """POT-Creation-Date of an existing template, read from its header entry alone.
 
@@ -68,7 +79,7 @@ def _creation_date(old: bytes, path: Path) -> str | None:
     decides the same as parsing every entry, for a fraction of the cost.
     """
     try:
-        head = _decode(old, path).split("\n\n", 1)[0]
+        head = _decode(old.split(b"\n\n", 1)[0], path)
         return parse_po(head, str(path)).metadata.get("POT-Creation-Date")
     except CatalogError:
         return None  # our own file, damaged: regenerate it
@@ -112,6 +123,8 @@ class _Prepared:
     files: list[_Planned] = field(default_factory=list)
     #: Catalogs that could not be merged (malformed), in locale order.
     errors: list[CatalogError] = field(default_factory=list)
+    #: Sentence splits computed for this article (`workflow.sentcache`).
+    splits: dict[bytes, str] = field(default_factory=dict)
 
 
 class _Preparer:
@@ -121,9 +134,14 @@ class _Preparer:
     stay with `_Syncer` in the process that holds the lock.
     """
 
-    def __init__(self, settings: Settings, stamp: str) -> None:
+    def __init__(self, settings: Settings, stamp: str, splits_key: str | None = None) -> None:
         self.settings = settings
         self.stamp = stamp
+        #: Sentence splits of earlier syncs; new ones travel back with each
+        #: article (`_Prepared.splits`) for the locked process to save.
+        self.splits = SentenceStore(
+            settings.state_dir / SPLITS_FILE, splits_key if splits_key else cache_key()
+        )
         #: Rendered entries of the article at hand: its template and catalogs
         #: share most of them, and each is rendered twice (old and new date).
         self.cache: RenderCache = {}
@@ -142,9 +160,10 @@ class _Preparer:
         """
         slug = slug_for(path)
         try:
-            article, data, status = read_article(path, self.settings.segment)
+            with split_store(self.splits):
+                article, data, status = read_article(path, self.settings.segment)
         except WorkflowError as exc:
-            return _Prepared(path, slug, error=exc)
+            return _Prepared(path, slug, error=exc, splits=self.splits.take_new())
         self.cache.clear()
         pot, planned = self.template(article)
         prepared = _Prepared(
@@ -153,6 +172,7 @@ class _Preparer:
             text=article.text,
             stamp=pot.metadata["POT-Creation-Date"],
             source=[status.st_size, status.st_mtime_ns, sha256(data)],
+            splits=self.splits.take_new(),
         )
         prepared.files.append(planned)
         for locale in self.settings.locales:
@@ -173,9 +193,14 @@ class _Preparer:
     def template(self, article: Article) -> tuple[polib.POFile, _Planned]:
         path = self.settings.pot_path(article.slug)
         old, self.seen = _read(path)
-        old_stamp = None if old is None else _creation_date(old, path)
-        pot = build_template(article, self.settings, old_stamp or self.stamp)
+        pot = build_template(article, self.settings, self.stamp)
         body = format_body(pot, cache=self.cache)
+        # Unchanged entries keep the old dates: only then is the old header read.
+        old_stamp = None
+        if old is not None and _same_body(old, body):
+            old_stamp = _creation_date(old, path)
+        if old_stamp is not None:
+            pot.metadata["POT-Creation-Date"] = pot.metadata["PO-Revision-Date"] = old_stamp
         text = join_po(format_header(pot), body)
         if old is not None and text.encode("utf-8") != old:
             pot.metadata["PO-Revision-Date"] = self.stamp
@@ -217,9 +242,11 @@ class _Preparer:
             body = format_body(po, cache=self.cache)
             old_date = current.metadata.get("POT-Creation-Date", "")
         # Unchanged entries keep the old date in the header.
-        text = _with_date(po, "POT-Creation-Date", old_date, body)
-        if text.encode("utf-8") != old:
-            text = _with_date(po, "POT-Creation-Date", pot.metadata["POT-Creation-Date"], body)
+        if _same_body(old, body):
+            text = _with_date(po, "POT-Creation-Date", old_date, body)
+            if text.encode("utf-8") == old:
+                return text, old, stats
+        text = _with_date(po, "POT-Creation-Date", pot.metadata["POT-Creation-Date"], body)
         return text, old, stats
 
 
@@ -245,12 +272,12 @@ def _plan(
 _WORKER: _Preparer | None = None
 
 
-def _start_worker(settings: Settings, stamp: str, parent: int) -> None:
+def _start_worker(settings: Settings, stamp: str, splits_key: str, parent: int) -> None:
     global _WORKER
     _die_with_parent(parent)
     # A forked worker must not keep the root's lock alive should the parent die.
     release_inherited_locks()
-    _WORKER = _Preparer(settings, stamp)
+    _WORKER = _Preparer(settings, stamp, splits_key)
 
 
 def _die_with_parent(parent: int) -> None:
@@ -310,7 +337,7 @@ def prepare_all(
         max_workers=jobs,
         mp_context=context,
         initializer=_start_worker,
-        initargs=(preparer.settings, preparer.stamp, os.getpid()),
+        initargs=(preparer.settings, preparer.stamp, preparer.splits.key, os.getpid()),
     ) as pool:
         # A bounded window of tasks, consumed in order: the output does not
         # depend on which worker finishes first, and memory stays flat.

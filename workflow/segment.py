@@ -31,10 +31,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .config import SEGMENT_MODES as SEGMENT_MODES  # re-exported
 
@@ -162,6 +163,34 @@ def _strip_eol(line: str) -> tuple[str, str]:
 #: `_Builder.sentences` of texts rendered without link references, by text.
 _SENTENCES: dict[str, tuple[tuple[int, str], ...]] = {}
 _SENTENCES_MAX = 20_000
+#: The version of the sentence rules (`_Builder._sentences` and what it
+#: calls): change it with them, and the splits stored by earlier syncs
+#: (`workflow.sentcache`) are no longer used.
+SENTENCE_RULES = "1"
+
+
+class SplitStore(Protocol):
+    """Splits kept between runs (`workflow.sentcache.SentenceStore`)."""
+
+    def get(self, text: str) -> tuple[tuple[int, str], ...] | None: ...
+
+    def put(self, text: str, split: tuple[tuple[int, str], ...]) -> None: ...
+
+
+#: The store `sentences` consults after `_SENTENCES` (see `split_store`).
+_STORE: SplitStore | None = None
+
+
+@contextmanager
+def split_store(store: SplitStore | None) -> Iterator[None]:
+    """Within the block, sentence splits are also looked up in, and new ones
+    given to, ``store``."""
+    global _STORE
+    previous, _STORE = _STORE, store
+    try:
+        yield
+    finally:
+        _STORE = previous
 
 
 class _Builder:
@@ -205,9 +234,15 @@ class _Builder:
         # texts recur across articles (boilerplate, footers).
         found = _SENTENCES.get(text)
         if found is None:
+            store = _STORE
+            found = None if store is None else store.get(text)
+            if found is None:
+                found = tuple(self._sentences(text))
+                if store is not None:
+                    store.put(text, found)
             if len(_SENTENCES) >= _SENTENCES_MAX:
                 _SENTENCES.clear()
-            found = _SENTENCES[text] = tuple(self._sentences(text))
+            _SENTENCES[text] = found
         return list(found)
 
     def _sentences(self, text: str) -> list[tuple[int, str]]:

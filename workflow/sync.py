@@ -203,6 +203,8 @@ class _Syncer:
         self.batch = WriteBatch()
         #: Catalogs staged in the batch: how to merge them again on conflict.
         self.redo: dict[Path, tuple[_Prepared, str]] = {}
+        #: Sentence splits the prepared articles computed, to keep.
+        self.splits: dict[bytes, str] = {}
         #: Articles whose files are all staged, with their files' state
         #: records as this run read or staged them; recorded once committed.
         self.done: list[tuple[str, list[Path], dict[Path, list[object] | None]]] = []
@@ -218,6 +220,7 @@ class _Syncer:
         return self._preparer
 
     def article(self, prepared: _Prepared, watched: list[Path]) -> None:
+        self.splits.update(prepared.splits)
         if prepared.error is not None:
             self.report.errors.append(prepared.error)
             self.state.forget(prepared.slug)
@@ -390,6 +393,11 @@ def sync(
                 for files, item in zip(watched, prepared, strict=True):
                     syncer.article(item, files)
             syncer.flush()
+            if syncer.splits and not check:
+                from .prepare import SPLITS_FILE
+                from .sentcache import save
+
+                save(settings.state_dir / SPLITS_FILE, syncer.preparer.splits.key, syncer.splits)
         finally:
             syncer.batch.discard()
         if all_articles:
