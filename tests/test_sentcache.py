@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 
 import workflow.segment
 from workflow.config import load_settings
-from workflow.prepare import SPLITS_FILE
+from workflow.sentcache import FILE as SPLITS_FILE
 from workflow.sentcache import cache_key, decode, encode
 from workflow.sync import sync as run_sync
 
@@ -54,6 +55,11 @@ def _edit_one_paragraph(root: Path) -> str:
     return path.stem
 
 
+def _rows(store: Path) -> dict[str, dict[str, str]]:
+    with sqlite3.connect(store) as db:
+        return {slug: json.loads(row) for slug, row in db.execute("SELECT * FROM articles")}
+
+
 def test_a_sync_after_an_edit_splits_only_the_edited_block(
     root: Path, tmp_path: Path, splits: list[str]
 ) -> None:
@@ -61,13 +67,17 @@ def test_a_sync_after_an_edit_splits_only_the_edited_block(
     first = len(splits)
     assert first > 20
     store = root / ".edition" / SPLITS_FILE
-    with sqlite3.connect(store) as db:
-        (rows,) = db.execute("SELECT count(*) FROM splits").fetchone()
-    # Texts of an article with link reference definitions are not kept:
-    # those render, and so split, differently.
-    assert 0.5 * len(set(splits)) < rows < len(set(splits))
+    rows = _rows(store)
+    # Every article but the one with link reference definitions (its texts
+    # render, and so split, differently) has its splits kept.
+    assert sorted(rows) == [
+        "week-12-new-local-councils",
+        "week-21-union-state-tax-accord",
+        "week-47-labour-shortages",
+    ]
+    before = rows["week-47-labour-shortages"]
 
-    _edit_one_paragraph(root)
+    slug = _edit_one_paragraph(root)
     # The same edit synced from scratch, splitting everything again.
     fresh = tmp_path / "fresh"
     shutil.copytree(root, fresh)
@@ -75,6 +85,9 @@ def test_a_sync_after_an_edit_splits_only_the_edited_block(
     del splits[:]
     _sync(root)
     assert len(splits) == 1 and splits[0].startswith("The shortage has many causes.")
+    after = _rows(store)[slug]
+    # The row holds the article's blocks as they are now: one split replaced.
+    assert len(after) == len(before) and len(set(after) - set(before)) == 1
     _sync(fresh)
     assert len(splits) > first / 2
     for path in catalogs(root):
@@ -87,22 +100,31 @@ def test_a_damaged_or_foreign_store_is_not_used_and_is_rebuilt(
     _sync(root)
     everything = len(splits)
     store = root / ".edition" / SPLITS_FILE
+    kept = _rows(store)
     for damage in ("garbage", "foreign"):
         if damage == "garbage":
             store.write_bytes(b"not a database at all" * 100)
         else:
             with sqlite3.connect(store) as db:
                 db.execute("UPDATE meta SET value = 'edition 0.0.0' WHERE name = 'key'")
-                # A wrong split under the right text key would show if used.
-                db.execute("UPDATE splits SET spans = '0:1'")
+                # Wrong splits under the right keys would show if used.
+                for slug, row in kept.items():
+                    wrong = json.dumps(dict.fromkeys(row, "0:1"))
+                    db.execute("UPDATE articles SET splits = ? WHERE slug = ?", (wrong, slug))
         (root / ".edition" / "sync.json").unlink()  # prepare every article again
         del splits[:]
         _sync(root)
         assert len(splits) == everything, damage
         with sqlite3.connect(store) as db:
             (key,) = db.execute("SELECT value FROM meta WHERE name = 'key'").fetchone()
-            (rows,) = db.execute("SELECT count(*) FROM splits").fetchone()
-        assert key == cache_key() and 0.5 * len(set(splits)) < rows, damage
+        assert key == cache_key() and _rows(store) == kept, damage
+
+
+def test_a_removed_article_s_splits_go_with_it(root: Path) -> None:
+    _sync(root)
+    (root / "articles" / "week-47-labour-shortages.md").unlink()
+    _sync(root)
+    assert "week-47-labour-shortages" not in _rows(root / ".edition" / SPLITS_FILE)
 
 
 def test_check_writes_no_store(root: Path) -> None:

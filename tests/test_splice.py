@@ -19,14 +19,14 @@ from pathlib import Path
 
 import polib
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import workflow.prepare
 from workflow.article import parse_article
 from workflow.catalog import build_template, merge
 from workflow.config import Settings, load_settings
-from workflow.poformat import format_header, format_po, join_po, parse_po
+from workflow.poformat import format_header, format_po, join_po, parse_header, parse_po
 from workflow.splice import Spliced, splice
 from workflow.sync import sync as run_sync
 
@@ -262,3 +262,37 @@ def test_a_catalog_saved_by_another_tool_is_merged_in_full(
 def entry_msgstr(path: Path, msgctxt: str) -> str:
     po = parse_po(path.read_text(encoding="utf-8"), str(path))
     return next(e.msgstr for e in po if e.msgctxt == msgctxt)
+
+
+#: Header comments and values; a comment never ends in a backslash, which
+#: gettext (and parse_po) reads as joining the next line to it.
+_PIECES = [*'abc XYZ:;,.-_=#|"\t', "\n", "ж", "€", "File: a.c, line:3"]
+comment_text = st.lists(st.sampled_from(_PIECES), max_size=20).map("".join)
+value_text = st.lists(st.sampled_from([*_PIECES, "\\"]), max_size=20).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@example(comment="Translations.\nFile: a.c, line:3", fuzzy=False, fields=[])
+@given(
+    comment=comment_text,
+    fuzzy=st.booleans(),
+    fields=st.lists(
+        st.tuples(st.sampled_from(["Language", "X-Note", "POT-Creation-Date"]), value_text),
+        max_size=4,
+    ),
+)
+def test_parse_header_reads_what_parse_po_reads(
+    comment: str, fuzzy: bool, fields: list[tuple[str, str]]
+) -> None:
+    catalog = polib.POFile()
+    catalog.header = comment
+    catalog.metadata = {"Content-Type": "text/plain; charset=UTF-8", **dict(fields)}
+    catalog.metadata_is_fuzzy = fuzzy
+    text = format_header(catalog) + "\n"
+    fast, full = parse_header(text, "h.po"), parse_po(text, "h.po")
+    assert (fast.header, fast.metadata, fast.metadata_is_fuzzy, len(fast)) == (
+        full.header,
+        full.metadata,
+        full.metadata_is_fuzzy,
+        len(full),
+    )

@@ -1311,6 +1311,37 @@ def parse_po(text: str, path: str) -> polib.POFile:
     return _Reader(text, path).read()
 
 
+#: A header entry as `format_header` writes it, whose strings hold no escape
+#: but a final newline: its comment lines, the fuzzy flag, its strings.
+_HEADER_RE = re.compile(
+    r'((?:#(?: [^\n]*)?\n)*)(#, fuzzy\n)?msgid ""\nmsgstr ""((?:\n"[^"\\\n]*(?:\\n)?")*)'
+)
+
+
+def parse_header(text: str, path: str) -> polib.POFile:
+    """`parse_po` of a catalog's first block, the header entry.
+
+    The usual header (comment lines, perhaps ``#, fuzzy``, ``msgid ""`` and
+    strings of ``Key: value\\n``) is read directly, with `parse_po`'s rules;
+    anything else goes to `parse_po` itself.
+    """
+    m = _HEADER_RE.fullmatch(text.removesuffix("\n"))
+    if m is not None:
+        comments, fuzzy, strings = m.groups()
+        lines = [line[2:] for line in comments.split("\n")[:-1]]
+        if not any(_parse_solaris_reference(" " + line) for line in lines):
+            entry = polib.POEntry(
+                msgid="",
+                msgstr="".join(s[1:-1].replace("\\n", "\n") for s in strings.split("\n")[1:]),
+                tcomment="\n".join(lines),
+                flags=["fuzzy"] if fuzzy else [],
+            )
+            catalog = polib.POFile(wrapwidth=79)
+            _Reader.set_header(catalog, entry)
+            return catalog
+    return parse_po(text, path)
+
+
 def read_po(path: str | Path) -> polib.POFile:
     """Read and parse a PO or POT file; `CatalogError` names the file and line."""
     file = Path(path)

@@ -28,13 +28,19 @@ from .catalog import MergeStats, build_template, merge, new_catalog
 from .config import Settings
 from .errors import CatalogError, WorkflowError
 from .files import read_with_status, release_inherited_locks, sha256
-from .poformat import RenderCache, format_body, format_header, format_po, join_po, parse_po
+from .poformat import (
+    RenderCache,
+    format_body,
+    format_header,
+    format_po,
+    join_po,
+    parse_header,
+    parse_po,
+)
 from .segment import split_store
+from .sentcache import FILE as SPLITS_FILE
 from .sentcache import SentenceStore, cache_key
-from .splice import Parts, splice, template_parts
-
-#: The sentence splits' file under ``.edition/`` (`workflow.sentcache`).
-SPLITS_FILE = "sentences.sqlite"
+from .splice import Parts, splice, template_parts, template_parts_of_body
 
 
 def _read(path: Path) -> tuple[bytes | None, list[object] | None]:
@@ -80,7 +86,7 @@ def _creation_date(old: bytes, path: Path) -> str | None:
     """
     try:
         head = _decode(old.split(b"\n\n", 1)[0], path)
-        return parse_po(head, str(path)).metadata.get("POT-Creation-Date")
+        return parse_header(head, str(path)).metadata.get("POT-Creation-Date")
     except CatalogError:
         return None  # our own file, damaged: regenerate it
 
@@ -123,8 +129,8 @@ class _Prepared:
     files: list[_Planned] = field(default_factory=list)
     #: Catalogs that could not be merged (malformed), in locale order.
     errors: list[CatalogError] = field(default_factory=list)
-    #: Sentence splits computed for this article (`workflow.sentcache`).
-    splits: dict[bytes, str] = field(default_factory=dict)
+    #: The article's new row of sentence splits, if it changed (`workflow.sentcache`).
+    splits: str | None = None
 
 
 class _Preparer:
@@ -159,11 +165,13 @@ class _Preparer:
         state says so), which `merged` may merge from their text.
         """
         slug = slug_for(path)
+        self.splits.begin(slug)
         try:
             with split_store(self.splits):
                 article, data, status = read_article(path, self.settings.segment)
         except WorkflowError as exc:
-            return _Prepared(path, slug, error=exc, splits=self.splits.take_new())
+            self.splits.finish()
+            return _Prepared(path, slug, error=exc)
         self.cache.clear()
         pot, planned = self.template(article)
         prepared = _Prepared(
@@ -172,7 +180,7 @@ class _Preparer:
             text=article.text,
             stamp=pot.metadata["POT-Creation-Date"],
             source=[status.st_size, status.st_mtime_ns, sha256(data)],
-            splits=self.splits.take_new(),
+            splits=self.splits.finish(),
         )
         prepared.files.append(planned)
         for locale in self.settings.locales:
@@ -195,6 +203,8 @@ class _Preparer:
         old, self.seen = _read(path)
         pot = build_template(article, self.settings, self.stamp)
         body = format_body(pot, cache=self.cache)
+        parts = template_parts_of_body(pot, body)
+        self.parts = None if parts is None else (pot, parts)
         # Unchanged entries keep the old dates: only then is the old header read.
         old_stamp = None
         if old is not None and _same_body(old, body):
@@ -318,6 +328,20 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _warm_up(settings: Settings) -> None:
+    """Load once, before forking, what every worker would otherwise load for
+    its first article: the Markdown parsers, sentencex, Babel's plural data."""
+    import sentencex  # noqa: F401 - imported for the workers to inherit
+
+    from .catalog import plural_forms
+    from .segment import block_parser, markdown_parser
+
+    block_parser()
+    markdown_parser()
+    for locale in settings.locales:
+        plural_forms(locale)
+
+
 def prepare_all(
     preparer: _Preparer, items: list[tuple[Path, frozenset[str]]], jobs: int
 ) -> Iterator[_Prepared]:
@@ -331,7 +355,10 @@ def prepare_all(
             yield preparer.article(path, own)
         return
     methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    fork = "fork" in methods
+    if fork:
+        _warm_up(preparer.settings)
+    context = multiprocessing.get_context("fork" if fork else None)
     chunks = iter([items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)])
     with ProcessPoolExecutor(
         max_workers=jobs,

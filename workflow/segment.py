@@ -172,9 +172,11 @@ SENTENCE_RULES = "1"
 class SplitStore(Protocol):
     """Splits kept between runs (`workflow.sentcache.SentenceStore`)."""
 
-    def get(self, text: str) -> tuple[tuple[int, str], ...] | None: ...
+    def get(self, text: str) -> tuple[tuple[int, str], ...] | None:
+        """A split recorded earlier, or None."""
 
-    def put(self, text: str, split: tuple[tuple[int, str], ...]) -> None: ...
+    def put(self, text: str, split: tuple[tuple[int, str], ...]) -> None:
+        """Record that this text was split so (found or computed)."""
 
 
 #: The store `sentences` consults after `_SENTENCES` (see `split_store`).
@@ -232,17 +234,17 @@ class _Builder:
             return self._sentences(text)
         # Without them the result depends on the text alone, and the same
         # texts recur across articles (boilerplate, footers).
+        store = _STORE
         found = _SENTENCES.get(text)
         if found is None:
-            store = _STORE
             found = None if store is None else store.get(text)
             if found is None:
                 found = tuple(self._sentences(text))
-                if store is not None:
-                    store.put(text, found)
             if len(_SENTENCES) >= _SENTENCES_MAX:
                 _SENTENCES.clear()
             _SENTENCES[text] = found
+        if store is not None:
+            store.put(text, found)
         return list(found)
 
     def _sentences(self, text: str) -> list[tuple[int, str]]:

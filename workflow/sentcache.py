@@ -3,38 +3,43 @@
 Splitting a block into sentences (sentencex, then a Markdown rendering of
 both halves of every boundary that could cut an inline span) is the costliest
 step of segmenting an article, and after an edit nearly every block of the
-article is one an earlier sync already split.  So sync keeps each split,
-keyed by a hash of the block's text:
+article is one an earlier sync already split.  So sync keeps, per article,
+the split of each of its blocks, keyed by a hash of the block's text:
 
+* One row per article: a stale article's splits are one lookup, and a row
+  holds what the article's last segmentation used, so the file keeps the
+  archive's current blocks, not every version of them.
 * Workers only read (a read-only connection, opened on first use in the
-  process that reads), and hand the splits they computed back with their
-  results; `save` writes them, in the process that holds the root's lock,
-  in one transaction at the end of the sync.
+  process that reads), and hand an article's new row back with its results;
+  `save` writes the rows, in the process that holds the root's lock, in one
+  transaction at the end of the sync.
 * A split is only ever a function of the text (`segment._Builder.sentences`
   uses the store only for texts without link reference definitions) and of
   the code and libraries that computed it: the file records `cache_key`,
   and a file with another key, or one that cannot be read, is simply not
   used, and rebuilt by the next `save`.
 * Derived state, like everything under ``.edition/``: deleting it only
-  costs time.  It is emptied when it grows past `MAX_ROWS`.
+  costs time.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
 
-#: Splits kept before the file is emptied and refilled (about 30 MB).
-MAX_ROWS = 250_000
+#: The file's name under ``.edition/``.
+FILE = "sentences.sqlite"
 
 Split = tuple[tuple[int, str], ...]
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS splits (key BLOB PRIMARY KEY, spans TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS articles (slug TEXT PRIMARY KEY, splits TEXT NOT NULL)",
 )
 
 
@@ -51,8 +56,8 @@ def cache_key() -> str:
     )
 
 
-def text_key(text: str) -> bytes:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+def text_key(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
 def encode(split: Split) -> str:
@@ -75,13 +80,15 @@ def decode(text: str, spans: str) -> Split | None:
 
 
 class SentenceStore:
-    """Reads splits from the file and collects the ones computed meanwhile."""
+    """One process's view: the splits of the article at hand (`begin`), and
+    the ones its segmentation used (`finish`)."""
 
     def __init__(self, path: Path, key: str) -> None:
         self.path = path
         self.key = key
-        #: Splits computed in this process since `take_new`, by text key.
-        self.new: dict[bytes, str] = {}
+        #: The article's splits as the file has them, and as used now.
+        self.known: dict[str, str] = {}
+        self.used: dict[str, str] = {}
         self._db: sqlite3.Connection | None = None
         self._pid: int | None = None
         self._usable = True
@@ -94,7 +101,7 @@ class SentenceStore:
         # Never use a connection across fork: a process opens its own.
         self._db, self._pid = None, os.getpid()
         try:
-            db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
             row = db.execute("SELECT value FROM meta WHERE name = 'key'").fetchone()
         except sqlite3.Error:
             self._usable = False
@@ -106,39 +113,51 @@ class SentenceStore:
         self._db = db
         return db
 
-    def get(self, text: str) -> Split | None:
+    def begin(self, slug: str) -> None:
+        """Load the splits the last sync recorded for the article ``slug``."""
+        self.known, self.used = {}, {}
         db = self._connection()
         if db is None:
-            return None
+            return
         try:
-            row = db.execute("SELECT spans FROM splits WHERE key = ?", (text_key(text),)).fetchone()
-        except sqlite3.Error:
+            row = db.execute("SELECT splits FROM articles WHERE slug = ?", (slug,)).fetchone()
+            found = json.loads(row[0]) if row is not None else {}
+        except (sqlite3.Error, ValueError):
             self._usable = False
-            return None
-        return None if row is None else decode(text, row[0])
+            return
+        if isinstance(found, dict):
+            self.known = {k: v for k, v in found.items() if isinstance(v, str)}
+
+    def get(self, text: str) -> Split | None:
+        spans = self.known.get(text_key(text))
+        return None if spans is None else decode(text, spans)
 
     def put(self, text: str, split: Split) -> None:
-        if split:
-            self.new[text_key(text)] = encode(split)
+        """Record that the article's segmentation used this split."""
+        key = text_key(text)
+        if key not in self.used:
+            known = self.known.get(key)
+            self.used[key] = known if known is not None else encode(split)
 
-    def take_new(self) -> dict[bytes, str]:
-        new, self.new = self.new, {}
-        return new
+    def finish(self) -> str | None:
+        """The article's row to save, if it is not the one the file holds."""
+        used, self.used = self.used, {}
+        known, self.known = self.known, {}
+        if used == known:
+            return None
+        return json.dumps(used, sort_keys=True, separators=(",", ":"))
 
-    def close(self) -> None:
-        if self._db is not None and self._pid == os.getpid():
-            self._db.close()
-        self._db = None
 
-
-def save(path: Path, key: str, rows: dict[bytes, str]) -> None:
-    """Add splits to the file; a file of another version or a damaged one
-    is started afresh.  Best effort: the file is only a cache."""
-    if not rows:
+def save(path: Path, key: str, rows: dict[str, str], gone: Iterable[str] = ()) -> None:
+    """Write articles' rows and drop those of removed articles; a file of
+    another version or a damaged one is started afresh.  Best effort: the
+    file is only a cache."""
+    gone = list(gone)
+    if not rows and not gone:
         return
     for _attempt in range(2):
         try:
-            _save(path, key, rows)
+            _save(path, key, rows, gone)
             return
         except sqlite3.DatabaseError:
             with contextlib.suppress(OSError):
@@ -147,7 +166,7 @@ def save(path: Path, key: str, rows: dict[bytes, str]) -> None:
             return
 
 
-def _save(path: Path, key: str, rows: dict[bytes, str]) -> None:
+def _save(path: Path, key: str, rows: dict[str, str], gone: list[str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path, timeout=30.0)
     try:
@@ -155,10 +174,10 @@ def _save(path: Path, key: str, rows: dict[bytes, str]) -> None:
             for statement in _SCHEMA:
                 db.execute(statement)
             row = db.execute("SELECT value FROM meta WHERE name = 'key'").fetchone()
-            (count,) = db.execute("SELECT count(*) FROM splits").fetchone()
-            if row is None or row[0] != key or count + len(rows) > MAX_ROWS:
-                db.execute("DELETE FROM splits")
+            if row is None or row[0] != key:
+                db.execute("DELETE FROM articles")
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('key', ?)", (key,))
-            db.executemany("INSERT OR REPLACE INTO splits VALUES (?, ?)", rows.items())
+            db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?)", rows.items())
+            db.executemany("DELETE FROM articles WHERE slug = ?", [(slug,) for slug in gone])
     finally:
         db.close()

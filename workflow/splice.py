@@ -29,6 +29,7 @@ described, `splice` returns None and the caller takes the full path.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import polib
@@ -36,7 +37,7 @@ import polib
 from .catalog import MergeStats, merge_entries, merged_header
 from .config import Settings
 from .errors import CatalogError
-from .poformat import RenderCache, entry_text, is_written, parse_po
+from .poformat import RenderCache, entry_text, is_written, parse_header, parse_po
 
 
 @dataclass
@@ -51,19 +52,10 @@ class Spliced:
     date: str
 
 
-@dataclass(frozen=True, slots=True)
-class _Block:
-    #: The block's lines.
-    lines: list[str]
-    #: Index of the first extracted-comment or reference line (end of the
-    #: translator comments), and of the flags line (end of those).
-    comments: int
-    flags: int
-
-
-#: A template entry's block as (its ``#.`` and ``#:`` lines, its msgctxt and
-#: msgid lines), or None when it is not made of those and ``msgstr ""``.
-Parts = tuple[list[str], str] | None
+#: A template entry's block as (its ``#.`` and ``#:`` lines, each with its
+#: newline; its msgctxt and msgid lines), or None when it is not made of
+#: those and ``msgstr ""``.
+Parts = tuple[str, str] | None
 
 
 def template_parts(template: polib.POFile, cache: RenderCache | None = None) -> list[Parts]:
@@ -72,53 +64,38 @@ def template_parts(template: polib.POFile, cache: RenderCache | None = None) -> 
     return [_template_parts(entry_text(tentry, cache=cache)) for tentry in template]
 
 
+def template_parts_of_body(template: polib.POFile, body: str) -> list[Parts] | None:
+    """`template_parts` from the template's `format_body` text, which holds
+    every entry's block (a template has no obsolete entries); None if the
+    blocks cannot be told apart."""
+    blocks = body.split("\n\n")
+    if len(blocks) != len(template):
+        return None
+    return [_template_parts(block) for block in blocks]
+
+
 def _template_parts(text: str) -> Parts:
-    lines = text.split("\n")
-    if lines[-1] != 'msgstr ""':
-        return None
-    k = 0
-    while k < len(lines) and lines[k][:2] in ("#.", "#:"):
-        k += 1
-    ids = lines[k:-1]
-    if not ids or not ids[0].startswith(("msgctxt ", "msgid ")):
-        return None
-    return lines[:k], "\n".join(ids)
+    m = _TEMPLATE_RE.fullmatch(text)
+    return None if m is None else (m["comments"], m["ids"])
 
 
-def _old_block(text: str) -> tuple[str, _Block] | None:
-    """(msgctxt and msgid lines, parts) of an active singular entry block;
-    None for anything else (obsolete, plural, out of the usual order)."""
-    lines = text.split("\n")
-    n = len(lines)
-    i = 0
-    while i < n and (lines[i] == "#" or lines[i].startswith("# ")):
-        i += 1
-    comments = i
-    while i < n and lines[i][:2] in ("#.", "#:"):
-        i += 1
-    flags = i
-    if i < n and lines[i].startswith("#,"):
-        i += 1
-    while i < n and lines[i].startswith("#| "):
-        i += 1
-    ids = i
-    if i >= n or not lines[i].startswith(("msgctxt ", "msgid ")):
-        return None
-    i += 1
-    while i < n and not lines[i].startswith("msgstr "):
-        line = lines[i]
-        if not (line.startswith('"') or line.startswith("msgid ")):
-            return None  # msgid_plural, a comment where none belongs
-        i += 1
-    if i >= n:
-        return None
-    strs = i
-    i += 1
-    while i < n and lines[i].startswith('"'):
-        i += 1
-    if i != n:
-        return None
-    return "\n".join(lines[ids:strs]), _Block(lines, comments, flags)
+_IDS = r'(?P<ids>(?:msgctxt\ "[^\n]*\n(?:"[^\n]*\n)*)?msgid\ "[^\n]*(?:\n"[^\n]*)*)'
+_TEMPLATE_RE = re.compile(r"(?P<comments>(?:\#[.:][^\n]*\n)*)" + _IDS + r'\nmsgstr\ ""', re.VERBOSE)
+#: An active, singular entry block in `_entry_lines`' order: translator
+#: comments, extracted comments and references, flags, previous fields,
+#: msgctxt and msgid (with their continuation lines), msgstr.
+_BLOCK_RE = re.compile(
+    r"""
+    (?P<head>(?:\#(?:\ [^\n]*)?\n)*)
+    (?P<comments>(?:\#[.:][^\n]*\n)*)
+    (?P<tail>(?:\#,[^\n]*\n)?(?:\#\|\ [^\n]*\n)*)
+    """
+    + _IDS
+    + r"""
+    \n(?P<strs>msgstr\ "[^\n]*(?:\n"[^\n]*)*)
+    """,
+    re.VERBOSE,
+)
 
 
 def splice(
@@ -139,24 +116,23 @@ def splice(
         return None
     blocks = old_text[:-1].split("\n\n")
     try:
-        head = parse_po(blocks[0] + "\n", path)
+        head = parse_header(blocks[0] + "\n", path)
     except CatalogError:
         return None
     if len(head) == 0:
         blocks = blocks[1:]  # the header entry
     else:
         head = polib.POFile(wrapwidth=79)  # no header: the first block is an entry
-    matchable: dict[str, int] = {}
-    parsed: dict[int, _Block] = {}
+    # Each matchable block by its msgctxt and msgid lines, with its index.
+    matchable: dict[str, tuple[int, re.Match[str]]] = {}
     for index, text in enumerate(blocks):
-        found = _old_block(text)
+        found = _BLOCK_RE.fullmatch(text)
         if found is None:
             continue
-        ids, block = found
+        ids = found["ids"]
         if ids in matchable:
             return None  # two entries with one key: not sync's output
-        matchable[ids] = index
-        parsed[index] = block
+        matchable[ids] = (index, found)
 
     tentries = list(template)
     copied: dict[int, str] = {}
@@ -167,13 +143,12 @@ def splice(
         if part is None:
             continue
         comments, ids = part
-        at = matchable.get(ids)
-        if at is None:
+        hit = matchable.get(ids)
+        if hit is None:
             continue
-        taken.add(at)
-        block = parsed[at]
-        lines = block.lines
-        copied[t] = "\n".join([*lines[: block.comments], *comments, *lines[block.flags :]])
+        index, block = hit
+        taken.add(index)
+        copied[t] = f"{block['head']}{comments}{block['tail']}{ids}\n{block['strs']}"
 
     rest = [text for index, text in enumerate(blocks) if index not in taken]
     old: list[polib.POEntry] = []

@@ -203,8 +203,8 @@ class _Syncer:
         self.batch = WriteBatch()
         #: Catalogs staged in the batch: how to merge them again on conflict.
         self.redo: dict[Path, tuple[_Prepared, str]] = {}
-        #: Sentence splits the prepared articles computed, to keep.
-        self.splits: dict[bytes, str] = {}
+        #: Rows of sentence splits of the prepared articles, by slug, to keep.
+        self.splits: dict[str, str] = {}
         #: Articles whose files are all staged, with their files' state
         #: records as this run read or staged them; recorded once committed.
         self.done: list[tuple[str, list[Path], dict[Path, list[object] | None]]] = []
@@ -220,7 +220,8 @@ class _Syncer:
         return self._preparer
 
     def article(self, prepared: _Prepared, watched: list[Path]) -> None:
-        self.splits.update(prepared.splits)
+        if prepared.splits is not None and not prepared.errors:
+            self.splits[prepared.slug] = prepared.splits
         if prepared.error is not None:
             self.report.errors.append(prepared.error)
             self.state.forget(prepared.slug)
@@ -393,11 +394,6 @@ def sync(
                 for files, item in zip(watched, prepared, strict=True):
                     syncer.article(item, files)
             syncer.flush()
-            if syncer.splits and not check:
-                from .prepare import SPLITS_FILE
-                from .sentcache import save
-
-                save(settings.state_dir / SPLITS_FILE, syncer.preparer.splits.key, syncer.splits)
         finally:
             syncer.batch.discard()
         if all_articles:
@@ -408,5 +404,11 @@ def sync(
                 if prune_orphans and not check:
                     report.pruned.extend(prune(settings, slug))
         if not check:
+            if syncer.splits or report.orphans:
+                from .sentcache import FILE, cache_key, save
+
+                splits = settings.state_dir / FILE
+                if syncer.splits or splits.exists():
+                    save(splits, cache_key(), syncer.splits, report.orphans)
             state.save()
     return report
