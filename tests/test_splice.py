@@ -26,8 +26,15 @@ import workflow.prepare
 from workflow.article import parse_article
 from workflow.catalog import build_template, merge
 from workflow.config import Settings, load_settings
-from workflow.poformat import format_header, format_po, join_po, parse_header, parse_po
-from workflow.splice import Spliced, splice
+from workflow.poformat import (
+    format_body,
+    format_header,
+    format_po,
+    join_po,
+    parse_header,
+    parse_po,
+)
+from workflow.splice import Spliced, splice, splice_template, template_parts
 from workflow.sync import sync as run_sync
 
 from .conftest import ROOT
@@ -47,7 +54,7 @@ def _edit_article(text: str, rng: random.Random) -> str:
     head, sep, body = text.partition("\n---\n")
     paragraphs = body.split("\n\n")
     for _ in range(rng.randint(1, 3)):
-        kind = rng.choice(["word", "delete", "insert", "repeat", "title", "reflow"])
+        kind = rng.choice(["word", "delete", "insert", "repeat", "title", "reflow", "echo"])
         i = rng.randrange(1, len(paragraphs))
         if kind == "word":
             words = paragraphs[i].split(" ")
@@ -60,6 +67,10 @@ def _edit_article(text: str, rng: random.Random) -> str:
             paragraphs.insert(i, "A new paragraph. It says *something* new.")
         elif kind == "repeat":
             paragraphs.insert(i, paragraphs[rng.randrange(1, len(paragraphs))])
+        elif kind == "echo":  # the title's text as a paragraph: one msgid, two contexts
+            title = re.search(r"^title: (.*)$", head, flags=re.M)
+            if title:
+                paragraphs.insert(i, title.group(1))
         elif kind == "title":
             head = re.sub(r"^title: .*$", "title: A new title for the week", head, flags=re.M)
         else:
@@ -155,6 +166,20 @@ def test_splice_equals_parse_merge_format(config: Settings, seed: int, slug: str
     assert _text(spliced) == expected
     assert spliced.stats == stats
     assert spliced.date == parse_po(old, "old.po").metadata.get("POT-Creation-Date", "")
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), slug=st.sampled_from(SLUGS))
+def test_splice_template_equals_format_body(config: Settings, seed: int, slug: str) -> None:
+    rng = random.Random(seed)
+    source = (ROOT / "articles" / f"{slug}.md").read_text(encoding="utf-8")
+    old = format_po(_template(source, slug, config))
+    template = _template(_edit_article(source, rng), slug, config)
+    spliced = splice_template(template, old)
+    assert spliced is not None
+    body, parts = spliced
+    assert body == format_body(template)
+    assert parts == template_parts(template)
 
 
 def test_splice_answers_most_cases() -> None:

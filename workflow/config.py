@@ -22,6 +22,12 @@ from .errors import ConfigError
 #: this: loading settings must not compile the segmenter's patterns).
 SEGMENT_MODES = ("sentence", "block")
 
+#: The version of the catalogs' text as `workflow.poformat` renders it.
+#: Bump it with any change to that text: sync keys its state on it, so that
+#: no catalog rendered before the change is taken as sync's own rendering
+#: (`workflow.splice` copies such text instead of rendering it again).
+FORMAT_VERSION = "1"
+
 _LOCALE_RE = re.compile(r"^[a-z]{2,3}(?:_[A-Z]{2})?$")
 
 

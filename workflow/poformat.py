@@ -837,6 +837,16 @@ def format_body(catalog: polib.POFile, width: int = 79, cache: RenderCache | Non
     return "\n\n".join(blocks)
 
 
+def comment_lines(entry: polib.POEntry, width: int = 79) -> list[str]:
+    """An entry's extracted-comment (``#.``) and reference (``#:``) lines, as
+    `format_body` writes them: what a template entry carries besides its
+    msgctxt, msgid and empty msgstr."""
+    width = _INT_MAX if width <= 0 else max(width, 20)
+    return _comment_lines("#.", entry.comment or "") + _reference_lines(
+        list(entry.occurrences), width
+    )
+
+
 def is_written(entry: polib.POEntry) -> bool:
     """Whether `format_body` writes the entry: msgcat drops obsolete entries
     that carry no translation."""

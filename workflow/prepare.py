@@ -40,7 +40,7 @@ from .poformat import (
 from .segment import split_store
 from .sentcache import FILE as SPLITS_FILE
 from .sentcache import SentenceStore, cache_key
-from .splice import Parts, splice, template_parts, template_parts_of_body
+from .splice import Parts, splice, splice_template, template_parts, template_parts_of_body
 
 
 def _read(path: Path) -> tuple[bytes | None, list[object] | None]:
@@ -173,7 +173,7 @@ class _Preparer:
             self.splits.finish()
             return _Prepared(path, slug, error=exc)
         self.cache.clear()
-        pot, planned = self.template(article)
+        pot, planned = self.template(article, own)
         prepared = _Prepared(
             path,
             slug,
@@ -198,12 +198,23 @@ class _Preparer:
         article = parse_article(prepared.text, str(prepared.path), self.settings.segment)
         return build_template(article, self.settings, prepared.stamp)
 
-    def template(self, article: Article) -> tuple[polib.POFile, _Planned]:
+    def template(
+        self, article: Article, own: frozenset[str] = frozenset()
+    ) -> tuple[polib.POFile, _Planned]:
         path = self.settings.pot_path(article.slug)
         old, self.seen = _read(path)
         pot = build_template(article, self.settings, self.stamp)
-        body = format_body(pot, cache=self.cache)
-        parts = template_parts_of_body(pot, body)
+        spliced = None
+        if old is not None and own and sha256(old) in own:
+            # Sync's own rendering: reuse its lines (see workflow.splice).
+            with contextlib.suppress(CatalogError):
+                spliced = splice_template(pot, _decode(old, path), self.cache)
+        parts: list[Parts] | None
+        if spliced is not None:
+            body, parts = spliced
+        else:
+            body = format_body(pot, cache=self.cache)
+            parts = template_parts_of_body(pot, body)
         self.parts = None if parts is None else (pot, parts)
         # Unchanged entries keep the old dates: only then is the old header read.
         old_stamp = None

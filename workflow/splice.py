@@ -37,7 +37,14 @@ import polib
 from .catalog import MergeStats, merge_entries, merged_header
 from .config import Settings
 from .errors import CatalogError
-from .poformat import RenderCache, entry_text, is_written, parse_header, parse_po
+from .poformat import (
+    RenderCache,
+    comment_lines,
+    entry_text,
+    is_written,
+    parse_header,
+    parse_po,
+)
 
 
 @dataclass
@@ -72,6 +79,62 @@ def template_parts_of_body(template: polib.POFile, body: str) -> list[Parts] | N
     if len(blocks) != len(template):
         return None
     return [_template_parts(block) for block in blocks]
+
+
+def splice_template(
+    template: polib.POFile, old_text: str, cache: RenderCache | None = None
+) -> tuple[str, list[Parts]] | None:
+    """`format_body` of ``template``, reusing the msgctxt and msgid lines of
+    the old template ``old_text`` (sync's own rendering), and its parts.
+
+    A template entry's block is its ``#.`` and ``#:`` lines, its msgctxt
+    and msgid lines, which depend on nothing but those two texts, and
+    ``msgstr ""``.  So an entry whose texts the old template has takes
+    those lines from it, and only its comment lines are rendered; other
+    entries are rendered whole.  None when the old text is not as expected.
+    """
+    if not old_text.endswith("\n"):
+        return None
+    known: dict[tuple[str | None, str], str] = {}
+    for block in old_text[:-1].split("\n\n")[1:]:
+        m = _TEMPLATE_RE.fullmatch(block)
+        if m is None:
+            return None
+        key = _key_of(m["ids"])
+        if key is not None:
+            known[key] = m["ids"]
+    blocks: list[str] = []
+    parts: list[Parts] = []
+    for tentry in template:
+        ids = known.get((tentry.msgctxt, tentry.msgid))
+        if ids is None:
+            text = entry_text(tentry, cache=cache)
+            blocks.append(text)
+            parts.append(_template_parts(text))
+            continue
+        lines = comment_lines(tentry)
+        comments = "\n".join(lines) + "\n" if lines else ""
+        blocks.append(f'{comments}{ids}\nmsgstr ""')
+        parts.append((comments, ids))
+    return "\n\n".join(blocks), parts
+
+
+def _key_of(ids: str) -> tuple[str | None, str] | None:
+    """(msgctxt, msgid) of msgctxt and msgid lines whose strings hold no
+    escape sequence; None for any other (the entry is then rendered)."""
+    context: list[str] | None = None
+    current: list[str] = []
+    for line in ids.split("\n"):
+        if line.startswith("msgctxt "):
+            context = current = []
+            line = line[8:]
+        elif line.startswith("msgid "):
+            current = []
+            line = line[6:]
+        if "\\" in line or len(line) < 2:
+            return None
+        current.append(line[1:-1])
+    return (None if context is None else "".join(context), "".join(current))
 
 
 def _template_parts(text: str) -> Parts:

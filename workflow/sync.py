@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import Settings
+from .config import FORMAT_VERSION, Settings
 from .errors import CatalogError, WorkflowError
 from .files import WriteBatch, atomic_move, atomic_write, root_lock, sha256
 
@@ -69,7 +69,8 @@ class SyncReport:
 def _fingerprint(settings: Settings) -> str:
     from . import __version__
 
-    data = [__version__, str(STATE_VERSION), settings.source, settings.segment, settings.project]
+    data = [__version__, str(STATE_VERSION), FORMAT_VERSION, settings.source, settings.segment]
+    data.append(settings.project)
     data += [settings.team, settings.bugs_to, *settings.locales]
     return sha256("\0".join(data).encode())
 
@@ -170,10 +171,11 @@ class _State:
         self.dirty = True
 
     def own(self, slug: str) -> frozenset[str]:
-        """Hashes of the article's catalogs as the last sync rendered them."""
+        """Hashes of the article's template and catalogs as the last sync
+        rendered them."""
         recorded = self.articles.get(slug, {})
         return frozenset(
-            str(r[2]) for key, r in recorded.items() if key.endswith(".po") and len(r) > 2
+            str(r[2]) for key, r in recorded.items() if key.endswith((".po", ".pot")) and len(r) > 2
         )
 
     def forget(self, slug: str) -> None:
