@@ -366,6 +366,28 @@ def test_parallel_sync_writes_what_a_serial_sync_writes(root: Path, tmp_path: Pa
     assert not list(parallel.rglob("*.tmp"))
 
 
+def test_workers_temporary_files_never_outlive_an_early_stop(root: Path) -> None:
+    """Workers write the new bytes to temporary files; whatever the consumer
+    does not take when it stops early is removed, and what it took is its
+    own to remove (a sync's batch)."""
+    from workflow.catalog import now_stamp
+    from workflow.prepare import _Preparer, prepare_all
+
+    _many_articles(root, 20)
+    settings = load_settings(root)
+    items = [(path, frozenset[str]()) for path in settings.article_paths()]
+    assert len(items) > 64  # more than the window of work in flight
+    prepared = prepare_all(_Preparer(settings, now_stamp()), items, jobs=2)
+    taken = [next(prepared) for _ in range(3)]
+    temps = {Path(p.tmp) for item in taken for p in item.files if p.tmp is not None}
+    assert len(temps) == 3 * 3  # a template and two catalogs each
+    prepared.close()
+    assert set((root / "locales").rglob("*.tmp")) == temps
+    for item in taken:
+        item.discard()
+    assert not list((root / "locales").rglob("*.tmp"))
+
+
 def test_a_worker_does_not_keep_the_lock_alive(root: Path) -> None:
     """A forked worker closes its copy of the lock: the lock dies with its holder."""
     settings = load_settings(root)
@@ -413,7 +435,7 @@ def test_a_new_catalog_reuses_the_rendered_template_exactly(root: Path) -> None:
     from workflow.prepare import _Preparer
 
     settings = load_settings(root)
-    preparer = _Preparer(settings, "2024-05-27 08:53+0000")
+    preparer = _Preparer(settings, "2024-05-27 08:53+0000", write=False)
     for path in settings.article_paths():
         prepared = preparer.article(path)
         pot = build_template(load_article(path), settings, "2024-05-27 08:53+0000")

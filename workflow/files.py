@@ -92,15 +92,52 @@ def _libc() -> ctypes.CDLL | None:
 ANY = object()
 
 
+class Digest(str):
+    """`WriteBatch.stage`'s ``expect`` given as the sha256 (hex) of the bytes
+    the target must still hold, rather than the bytes themselves."""
+
+
+def write_temp(path: Path, data: bytes) -> tuple[str, os.stat_result]:
+    """Write ``data`` to a new temporary file beside ``path``, with the
+    permissions ``path`` has (or would get); return its name and status.
+
+    Not flushed: `WriteBatch.commit` flushes a whole batch at once.  Any
+    process may write one (sync's workers do); the one that holds the
+    root's lock adopts it into a batch (`WriteBatch.adopt`) and renames it.
+    """
+    prefix = f".{path.name}."
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fchmod(handle.fileno(), _mode_for(path))
+            status = os.fstat(handle.fileno())
+    except BaseException:
+        remove_temp(tmp)
+        raise
+    return tmp, status
+
+
+def remove_temp(tmp: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)
+
+
 class WriteBatch:
     """Many atomic writes with one flush.
 
     Staged data goes to temporary files beside their targets; `commit`
     flushes the filesystem once, then renames each temporary file over its
     target, so every target is still replaced whole, old or new.  A target
-    staged with ``expect`` (its bytes when they were read, None for absent)
-    is only replaced if it still holds them: a translator's save that landed
-    in the meantime is never overwritten; `commit` returns those paths.
+    staged with ``expect`` (its bytes when they were read, or their
+    `Digest`; None for absent) is only replaced if it still holds them: a
+    translator's save that landed in the meantime is never overwritten;
+    `commit` returns those paths.
     """
 
     def __init__(self) -> None:
@@ -115,24 +152,13 @@ class WriteBatch:
         A rename keeps the file's size and mtime: once committed (and not a
         conflict), that is the status of ``path``.
         """
-        prefix = f".{path.name}."
-        try:
-            fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
-        except FileNotFoundError:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fchmod(handle.fileno(), _mode_for(path))
-                status = os.fstat(handle.fileno())
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        tmp, status = write_temp(path, data)
         self._staged.append((tmp, path, expect))
         return status
+
+    def adopt(self, tmp: str, path: Path, expect: object = ANY) -> None:
+        """Stage a temporary file `write_temp` wrote for ``path``."""
+        self._staged.append((tmp, path, expect))
 
     def commit(self) -> list[Path]:
         staged, self._staged = self._staged, []
@@ -143,7 +169,7 @@ class WriteBatch:
             syncfs(staged[0][1].parent)
             directories: set[Path] = set()
             for tmp, path, expect in staged:
-                if expect is not ANY and _read_or_none(path) != expect:
+                if expect is not ANY and not _holds(path, expect):
                     os.unlink(tmp)
                     conflicts.append(path)
                     continue
@@ -159,16 +185,20 @@ class WriteBatch:
 
     def discard(self) -> None:
         for tmp, _path, _expect in self._staged:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+            remove_temp(tmp)
         self._staged = []
 
 
-def _read_or_none(path: Path) -> bytes | None:
+def _holds(path: Path, expect: object) -> bool:
+    """Whether ``path`` holds what ``expect`` says (bytes, a `Digest`, None
+    for no file)."""
     try:
-        return path.read_bytes()
+        data = path.read_bytes()
     except FileNotFoundError:
-        return None
+        return expect is None
+    if isinstance(expect, Digest):
+        return sha256(data) == expect
+    return data == expect
 
 
 def _mode_for(path: Path) -> int:

@@ -16,7 +16,7 @@ import os
 import signal
 import sys
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +27,14 @@ from .article import Article, parse_article, read_article, slug_for
 from .catalog import MergeStats, build_template, merge, new_catalog
 from .config import Settings
 from .errors import CatalogError, WorkflowError
-from .files import read_with_status, release_inherited_locks, sha256
+from .files import (
+    Digest,
+    read_with_status,
+    release_inherited_locks,
+    remove_temp,
+    sha256,
+    write_temp,
+)
 from .poformat import (
     RenderCache,
     format_body,
@@ -100,15 +107,20 @@ class _Planned:
     locale: str | None
     #: "created", "updated" or "unchanged".
     action: str
-    #: The new bytes, unless unchanged.
+    #: The new bytes, unless unchanged or already written to ``tmp``.
     data: bytes | None
-    #: The bytes read before merging (a catalog's expectation when staged).
-    old: bytes | None
+    #: A catalog's expectation when staged: the `Digest` of the bytes read
+    #: before merging, None if there was no file.
+    expect: Digest | None
     stats: MergeStats | None
     #: The state record of the file as read, when it stays unchanged; else
-    #: the hash of ``data``, whose file status only the write will tell.
+    #: the hash of the new bytes, whose file status only the write will tell.
     seen: list[object] | None = None
     digest: str | None = None
+    #: The temporary file holding the new bytes (`files.write_temp`), and
+    #: its size and mtime, which the target has once it is renamed.
+    tmp: str | None = None
+    status: list[object] | None = None
 
 
 @dataclass
@@ -132,6 +144,13 @@ class _Prepared:
     #: The article's new row of sentence splits, if it changed (`workflow.sentcache`).
     splits: str | None = None
 
+    def discard(self) -> None:
+        """Remove the temporary files written for this article."""
+        for planned in self.files:
+            if planned.tmp is not None:
+                remove_temp(planned.tmp)
+                planned.tmp = None
+
 
 class _Preparer:
     """The read-only half of a sync: parse, build, merge and render one article.
@@ -140,9 +159,15 @@ class _Preparer:
     stay with `_Syncer` in the process that holds the lock.
     """
 
-    def __init__(self, settings: Settings, stamp: str, splits_key: str | None = None) -> None:
+    def __init__(
+        self, settings: Settings, stamp: str, splits_key: str | None = None, write: bool = True
+    ) -> None:
         self.settings = settings
         self.stamp = stamp
+        #: Whether new bytes go to temporary files beside their targets
+        #: (`files.write_temp`), for the locked process to rename: the
+        #: workers share the writing; --check writes nothing.
+        self.write = write
         #: Sentence splits of earlier syncs; new ones travel back with each
         #: article (`_Prepared.splits`) for the locked process to save.
         self.splits = SentenceStore(
@@ -191,6 +216,16 @@ class _Preparer:
                 prepared.errors.append(exc)
                 continue
             prepared.files.append(_plan(po_path, locale, text, old, stats, self.seen))
+        if self.write:
+            try:
+                for planned in prepared.files:
+                    if planned.data is not None:
+                        tmp, status = write_temp(planned.path, planned.data)
+                        planned.tmp, planned.data = tmp, None
+                        planned.status = [status.st_size, status.st_mtime_ns]
+            except BaseException:
+                prepared.discard()
+                raise
         return prepared
 
     def rebuild(self, prepared: _Prepared) -> polib.POFile:
@@ -285,7 +320,7 @@ def _plan(
         return _Planned(path, locale, "unchanged", None, None, stats, seen=[*seen, sha256(old)])
     action = "created" if old is None else "updated"
     # Only a catalog's write is conditional on what was read.
-    expect = old if locale is not None else None
+    expect = Digest(sha256(old)) if locale is not None and old is not None else None
     return _Planned(path, locale, action, data, expect, stats, digest=sha256(data))
 
 
@@ -293,12 +328,14 @@ def _plan(
 _WORKER: _Preparer | None = None
 
 
-def _start_worker(settings: Settings, stamp: str, splits_key: str, parent: int) -> None:
+def _start_worker(
+    settings: Settings, stamp: str, splits_key: str, write: bool, parent: int
+) -> None:
     global _WORKER
     _die_with_parent(parent)
     # A forked worker must not keep the root's lock alive should the parent die.
     release_inherited_locks()
-    _WORKER = _Preparer(settings, stamp, splits_key)
+    _WORKER = _Preparer(settings, stamp, splits_key, write)
 
 
 def _die_with_parent(parent: int) -> None:
@@ -355,7 +392,7 @@ def _warm_up(settings: Settings) -> None:
 
 def prepare_all(
     preparer: _Preparer, items: list[tuple[Path, frozenset[str]]], jobs: int
-) -> Iterator[_Prepared]:
+) -> Generator[_Prepared, None, None]:
     """Every article prepared, in the order of ``items`` whatever ``jobs`` is.
 
     ``items``: each article's path and the hashes of its catalogs as sync
@@ -375,20 +412,34 @@ def prepare_all(
         max_workers=jobs,
         mp_context=context,
         initializer=_start_worker,
-        initargs=(preparer.settings, preparer.stamp, preparer.splits.key, os.getpid()),
+        initargs=(
+            preparer.settings,
+            preparer.stamp,
+            preparer.splits.key,
+            preparer.write,
+            os.getpid(),
+        ),
     ) as pool:
         # A bounded window of tasks, consumed in order: the output does not
         # depend on which worker finishes first, and memory stays flat.
         pending: deque[Future[list[_Prepared]]] = deque(
             pool.submit(_prepare_chunk, chunk) for chunk in itertools.islice(chunks, 4 * jobs)
         )
+        done: deque[_Prepared] = deque()
         try:
             while pending:
-                done = pending.popleft().result()
+                done.extend(pending.popleft().result())
                 chunk = next(chunks, None)
                 if chunk is not None:
                     pending.append(pool.submit(_prepare_chunk, chunk))
-                yield from done
+                while done:
+                    yield done.popleft()
         finally:
+            # Stopped early: what was prepared and not handed out leaves no
+            # temporary file behind.
             for future in pending:
-                future.cancel()
+                if not future.cancel():
+                    with contextlib.suppress(Exception):
+                        done.extend(future.result())
+            for prepared in done:
+                prepared.discard()

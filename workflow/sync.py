@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from .config import FORMAT_VERSION, Settings
 from .errors import CatalogError, WorkflowError
-from .files import WriteBatch, atomic_move, atomic_write, root_lock, sha256
+from .files import ANY, WriteBatch, atomic_move, atomic_write, root_lock, sha256
 
 if TYPE_CHECKING:
     from polib import POFile
@@ -218,10 +218,16 @@ class _Syncer:
             from .catalog import now_stamp
             from .prepare import _Preparer
 
-            self._preparer = _Preparer(self.settings, now_stamp())
+            self._preparer = _Preparer(self.settings, now_stamp(), write=not self.check)
         return self._preparer
 
     def article(self, prepared: _Prepared, watched: list[Path]) -> None:
+        # The new bytes are in temporary files already (a worker wrote them):
+        # the batch owns them from here, whatever happens next.
+        for planned in prepared.files:
+            if planned.tmp is not None:
+                expect = ANY if planned.locale is None else planned.expect
+                self.batch.adopt(planned.tmp, planned.path, expect)
         if prepared.splits is not None and not prepared.errors:
             self.splits[prepared.slug] = prepared.splits
         if prepared.error is not None:
@@ -231,15 +237,13 @@ class _Syncer:
         records: dict[Path, list[object] | None] = {prepared.path: prepared.source}
         for planned in prepared.files:
             self.report.changes.append(FileChange(planned.path, planned.action, planned.stats))
-            if planned.data is None or self.check:
+            if planned.tmp is None:  # unchanged, or --check
                 records[planned.path] = planned.seen
                 continue
-            if planned.locale is None:
-                status = self.batch.stage(planned.path, planned.data)
-            else:
-                status = self.batch.stage(planned.path, planned.data, expect=planned.old)
+            if planned.locale is not None:
                 self.redo[planned.path] = (prepared, planned.locale)
-            records[planned.path] = [status.st_size, status.st_mtime_ns, planned.digest]
+            assert planned.status is not None
+            records[planned.path] = [*planned.status, planned.digest]
         self.report.errors.extend(prepared.errors)
         if not prepared.errors and not self.check:
             self.done.append((prepared.slug, watched, records))
