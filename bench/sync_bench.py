@@ -57,7 +57,10 @@ created after 6,000 deletions cost seconds of kernel time (``perf`` shows
 belongs to the harness's clean-up, not to the measured command; every row
 (edition, po4a, md2po, msgmerge) is set up the same way.  A benchmark
 started within a few minutes of the end of another one (or of any mass
-deletion nearby) still pays for those deletions.  Peak memory is the
+deletion nearby) still pays for those deletions.  Likewise the filesystem
+is flushed (``os.sync``) after each untimed set-up, so that a timed run
+does not write back the thousands of files the set-up just copied (the
+edit case copies the whole synced archive before every run).  Peak memory is the
 largest resident set size any run of that command reached, read from the
 child's own ``rusage`` through ``os.wait4`` (so it includes the child's own
 children, e.g. the msgmerge that po4a starts, and nothing else).  Note that
@@ -188,11 +191,18 @@ class Row:
 def timed(
     row: Row, runs: int, cmd: Sequence[str], cwd: Path, before: Callable[[], None] | None = None
 ) -> Row:
-    """Fill `row` with `runs` samples of `cmd`; `before` resets state, untimed."""
+    """Fill `row` with `runs` samples of `cmd`; `before` resets state, untimed.
+
+    The filesystem is flushed after `before`, so that no tool pays, inside
+    its timed run, for writing back what the harness copied or generated
+    (thousands of files for the edit case), which the kernel otherwise
+    does right then.
+    """
     try:
         for _ in range(runs):
             if before is not None:
                 before()
+            os.sync()
             row.samples.append(measure(cmd, cwd, child_env()))
     except CommandFailed as exc:
         row.error = str(exc)
