@@ -199,10 +199,10 @@ def parse_article(
             hint="write the article below the closing '---'",
         )
     body_segments, body_slots = (
-        segment_body(body, body_line, body_offset, mode) if segment else ([], [])
+        segment_body(body, body_line, body_offset, mode, base=len(fm_segments))
+        if segment
+        else ([], [])
     )
-    offset = len(fm_segments)
-    shifted = [_shift(s, offset) for s in body_slots]
     return Article(
         slug=slug,
         path=path,
@@ -211,19 +211,8 @@ def parse_article(
         body=body,
         body_line=body_line,
         segments=tuple(fm_segments + body_segments),
-        skeleton=tuple(fm_slots + shifted),
+        skeleton=tuple(fm_slots + body_slots),
     )
-
-
-def _shift(slot: Slot, by: int) -> Slot:
-    from .segment import BlockSlot, LineGroup
-
-    if isinstance(slot, SpanSlot):
-        return SpanSlot(slot.start, slot.end, slot.segment + by, slot.encode)
-    groups = tuple(
-        LineGroup(g.prefix, tuple(s + by for s in g.segments), g.after) for g in slot.groups
-    )
-    return BlockSlot(slot.start, slot.end, groups)
 
 
 def _parse_front_matter(

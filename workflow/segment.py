@@ -563,13 +563,14 @@ def _unescape_pipes(text: str) -> str:
 
 
 def segment_body(
-    body: str, first_line: int = 1, offset: int = 0, mode: str = "sentence"
+    body: str, first_line: int = 1, offset: int = 0, mode: str = "sentence", base: int = 0
 ) -> tuple[list[Segment], list[Slot]]:
     """Segments and slots of a Markdown body.
 
     ``first_line`` is the file line of the body's first line and ``offset``
     the body's position in the file text, so that lines and slot spans refer
-    to the whole file.
+    to the whole file.  The slots number the segments from ``base`` (the
+    front matter's segments come first in an article).
     """
     if mode not in SEGMENT_MODES:
         raise ValueError(f"unknown segment mode {mode!r}")
@@ -656,7 +657,7 @@ def segment_body(
     segments: list[Segment] = []
     for slot in slots:
         for s in slot.segments:
-            new_index[s] = len(segments)
+            new_index[s] = base + len(segments)
             segments.append(b.segments[s])
     return segments, [_renumber(slot, new_index) for slot in slots]
 
