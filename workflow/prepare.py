@@ -186,8 +186,9 @@ class _Preparer:
     def article(self, path: Path, own: frozenset[str] = frozenset()) -> _Prepared:
         """Parse, build, merge and render one article.
 
-        ``own``: content hashes of catalogs as sync itself wrote them (its
-        state says so), which `merged` may merge from their text.
+        ``own``: content hashes of the article's template and catalogs as
+        sync itself rendered them (its state says so), which `template` and
+        `merged` may reuse the text of (`workflow.splice`).
         """
         slug = slug_for(path)
         self.splits.begin(slug)

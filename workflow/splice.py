@@ -22,9 +22,15 @@ cost of a sync after an edit.  `splice` does the same merge on the text:
   unusual blocks) is parsed and merged by `catalog.merge_entries`, the code
   `merge` runs, and rendered by `poformat`.
 
-The result is byte for byte what parsing, `merge` and `format_po` give; the
-tests compare the two on generated archives.  Whenever the text is not as
-described, `splice` returns None and the caller takes the full path.
+The template is rendered the same way (`splice_template`): an entry whose
+msgctxt and msgid the old template has takes those lines from it, and only
+its ``#.`` and ``#:`` lines are rendered.
+
+The results are byte for byte what parsing, `merge` and `format_po` give;
+the tests compare the two on generated edits.  Whenever the text is not as
+described, these return None and the caller takes the full path.  Text
+rendered by an older formatter is never taken as sync's own
+(`config.FORMAT_VERSION`).
 """
 
 from __future__ import annotations
