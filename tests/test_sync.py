@@ -501,3 +501,41 @@ def test_changed_text_takes_a_translation_exactly_when_msgmerge_does(tmp_path: P
     assert len(decisions) > 100
     assert {theirs for theirs, _ in decisions} == {True, False}  # both sides of the line
     assert [ours for _, ours in decisions] == [theirs for theirs, _ in decisions]
+
+
+def test_a_rewritten_catalog_keeps_its_permissions_and_a_new_one_follows_the_umask(
+    root: Path,
+) -> None:
+    assert sync(root).returncode == 0
+    po = root / "locales" / "be" / f"{ARTICLE}.po"
+    po.chmod(0o660)  # a newsroom's group setting
+    article = root / "articles" / f"{ARTICLE}.md"
+    article.write_text(article.read_text("utf-8") + "\nOne more paragraph.\n", "utf-8")
+    (root / "locales" / "ru" / f"{ARTICLE}.po").unlink()
+    old_umask = os.umask(0o027)
+    try:
+        assert sync(root).returncode == 0
+    finally:
+        os.umask(old_umask)
+    assert "One more paragraph." in po.read_text("utf-8")
+    assert po.stat().st_mode & 0o777 == 0o660
+    assert (root / "locales" / "ru" / f"{ARTICLE}.po").stat().st_mode & 0o777 == 0o640
+
+
+def test_a_temporary_name_left_by_a_killed_run_is_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import itertools
+
+    from workflow import files
+
+    target = tmp_path / "a.po"
+    target.write_bytes(b"old")
+    monkeypatch.setattr(files, "_TEMP_NAMES", itertools.count())
+    left = tmp_path / f".a.po.{os.getpid()}-0.tmp"
+    left.write_bytes(b"left by a killed run")
+    tmp, status = files.write_temp(target, b"new")
+    assert Path(tmp) == tmp_path / f".a.po.{os.getpid()}-1.tmp"
+    assert Path(tmp).read_bytes() == b"new" and status.st_size == 3
+    assert left.read_bytes() == b"left by a killed run"
+    files.remove_temp(tmp)

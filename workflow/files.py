@@ -16,8 +16,8 @@ import errno
 import fcntl
 import functools
 import hashlib
+import itertools
 import os
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,18 +39,11 @@ def fsync_dir(directory: Path) -> None:
 
 def atomic_write(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` so readers see the old or the new file whole."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp, _status = write_temp(path, data, flush=True)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        remove_temp(tmp)
         raise
     fsync_dir(path.parent)
 
@@ -97,30 +90,52 @@ class Digest(str):
     the target must still hold, rather than the bytes themselves."""
 
 
-def write_temp(path: Path, data: bytes) -> tuple[str, os.stat_result]:
+def write_temp(path: Path, data: bytes, flush: bool = False) -> tuple[str, os.stat_result]:
     """Write ``data`` to a new temporary file beside ``path``, with the
     permissions ``path`` has (or would get); return its name and status.
 
-    Not flushed: `WriteBatch.commit` flushes a whole batch at once.  Any
-    process may write one (sync's workers do); the one that holds the
-    root's lock adopts it into a batch (`WriteBatch.adopt`) and renames it.
+    Flushed only on request: `WriteBatch.commit` flushes a whole batch at
+    once.  Any process may write one (sync's workers do); the one that
+    holds the root's lock adopts it into a batch (`WriteBatch.adopt`) and
+    renames it.
     """
-    prefix = f".{path.name}."
+    fd, tmp = _create_temp(path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fchmod(handle.fileno(), _mode_for(path))
-            status = os.fstat(handle.fileno())
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        if flush:
+            os.fsync(fd)
+        os.fchmod(fd, _mode_for(path))
+        status = os.fstat(fd)
     except BaseException:
+        os.close(fd)
         remove_temp(tmp)
         raise
+    os.close(fd)
     return tmp, status
+
+
+#: Temporary names are ``.NAME.PID-N.tmp``: unique in this process, and a
+#: name a killed run left behind is simply skipped (O_EXCL).
+_TEMP_NAMES = itertools.count()
+
+
+def _create_temp(path: Path) -> tuple[int, str]:
+    """A new, empty file beside ``path``, open for writing, readable by its
+    owner only until `write_temp` gives it ``path``'s permissions."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+    directory = os.fspath(path.parent)
+    for _attempt in range(100):
+        tmp = os.path.join(directory, f".{path.name}.{os.getpid()}-{next(_TEMP_NAMES)}.tmp")
+        try:
+            return os.open(tmp, flags, 0o600), tmp
+        except FileExistsError:
+            continue
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return os.open(tmp, flags, 0o600), tmp
+    raise FileExistsError(errno.EEXIST, "no free temporary name", directory)
 
 
 def remove_temp(tmp: str) -> None:

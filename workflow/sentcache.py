@@ -89,6 +89,8 @@ class SentenceStore:
         #: The article's splits as the file has them, and as used now.
         self.known: dict[str, str] = {}
         self.used: dict[str, str] = {}
+        #: The text `get` hashed last, and its key: `put` follows it.
+        self._last: tuple[str, str] | None = None
         self._db: sqlite3.Connection | None = None
         self._pid: int | None = None
         self._usable = True
@@ -129,12 +131,15 @@ class SentenceStore:
             self.known = {k: v for k, v in found.items() if isinstance(v, str)}
 
     def get(self, text: str) -> Split | None:
-        spans = self.known.get(text_key(text))
+        key = text_key(text)
+        self._last = (text, key)
+        spans = self.known.get(key)
         return None if spans is None else decode(text, spans)
 
     def put(self, text: str, split: Split) -> None:
         """Record that the article's segmentation used this split."""
-        key = text_key(text)
+        last = self._last
+        key = last[1] if last is not None and last[0] is text else text_key(text)
         if key not in self.used:
             known = self.known.get(key)
             self.used[key] = known if known is not None else encode(split)
