@@ -51,12 +51,13 @@ from .splice import Parts, splice, splice_template, template_parts, template_par
 
 
 def _read(path: Path) -> tuple[bytes | None, list[object] | None]:
-    """A file's bytes and its size and mtime (`read_with_status`), or Nones."""
+    """A file's bytes and its state record (`read_with_status`'s size and
+    mtime, and the bytes' sha256), or Nones."""
     try:
         data, status = read_with_status(path)
     except FileNotFoundError:
         return None, None
-    return data, [status.st_size, status.st_mtime_ns]
+    return data, [status.st_size, status.st_mtime_ns, sha256(data)]
 
 
 def _decode(data: bytes, path: Path) -> str:
@@ -180,7 +181,7 @@ class _Preparer:
         self.body: tuple[polib.POFile, str] | None = None
         #: `workflow.splice.template_parts` of the last template spliced into.
         self.parts: tuple[polib.POFile, list[Parts]] | None = None
-        #: Size and mtime of the file `template` or `merged` read last.
+        #: The state record (`_read`) of the file `template` or `merged` read last.
         self.seen: list[object] | None = None
 
     def article(self, path: Path, own: frozenset[str] = frozenset()) -> _Prepared:
@@ -241,7 +242,7 @@ class _Preparer:
         old, self.seen = _read(path)
         pot = build_template(article, self.settings, self.stamp)
         spliced = None
-        if old is not None and own and sha256(old) in own:
+        if old is not None and own and self.seen is not None and self.seen[2] in own:
             # Sync's own rendering: reuse its lines (see workflow.splice).
             with contextlib.suppress(CatalogError):
                 spliced = splice_template(pot, _decode(old, path), self.cache)
@@ -286,7 +287,7 @@ class _Preparer:
             return format_po(po, cache=self.cache), None, MergeStats(added=len(pot))
         text = _decode(old, path)
         spliced = None
-        if own and sha256(old) in own:
+        if own and self.seen is not None and self.seen[2] in own:
             # Sync's own output: merge it from its text (see workflow.splice).
             if self.parts is None or self.parts[0] is not pot:
                 self.parts = (pot, template_parts(pot, self.cache))
@@ -318,10 +319,12 @@ def _plan(
     data = text.encode("utf-8")
     if old == data:
         assert seen is not None  # read along with `old`
-        return _Planned(path, locale, "unchanged", None, None, stats, seen=[*seen, sha256(old)])
+        return _Planned(path, locale, "unchanged", None, None, stats, seen=seen)
     action = "created" if old is None else "updated"
     # Only a catalog's write is conditional on what was read.
-    expect = Digest(sha256(old)) if locale is not None and old is not None else None
+    expect = None
+    if locale is not None and seen is not None:
+        expect = Digest(str(seen[2]))
     return _Planned(path, locale, action, data, expect, stats, digest=sha256(data))
 
 
