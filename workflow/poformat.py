@@ -701,8 +701,7 @@ def _entry_lines(entry: polib.POEntry, page_width: int) -> list[str]:
     translated = msgstrs[0] != ""
     flags = _parse_flags(list(entry.flags))
     lines = _comment_lines("#", entry.tcomment or "")
-    lines += _comment_lines("#.", entry.comment or "")
-    lines += _reference_lines(list(entry.occurrences), page_width)
+    lines += _extracted_lines(entry, page_width)
     flags_line = _flags_line(flags, translated, obsolete)
     if flags_line is not None:
         lines.append(flags_line)
@@ -841,9 +840,12 @@ def comment_lines(entry: polib.POEntry, width: int = 79) -> list[str]:
     """An entry's extracted-comment (``#.``) and reference (``#:``) lines, as
     `format_body` writes them: what a template entry carries besides its
     msgctxt, msgid and empty msgstr."""
-    width = _INT_MAX if width <= 0 else max(width, 20)
+    return _extracted_lines(entry, _INT_MAX if width <= 0 else max(width, 20))
+
+
+def _extracted_lines(entry: polib.POEntry, page_width: int) -> list[str]:
     return _comment_lines("#.", entry.comment or "") + _reference_lines(
-        list(entry.occurrences), width
+        list(entry.occurrences), page_width
     )
 
 
