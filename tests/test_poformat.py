@@ -743,6 +743,22 @@ def test_fast_path_equals_reference_path(text: str, start_column: int, width: in
         assert poformat._cuts_fast(escaped, start_column, width) == slow
 
 
+
+def test_stored_fast_path_is_the_one_the_tables_give(tmp_path: Path) -> None:
+    """`workflow/_breaks.py` holds the fast path's patterns so that importing
+    poformat classifies no characters; they must be what the tables (and
+    uniseg's data) give now.  After a change: `write_fast_path()`."""
+    stored = (
+        poformat._FAST_TEXT_RE.pattern,
+        poformat._FORWARD_BREAK_RE.pattern,
+        poformat._BACKWARD_BREAK_RE.pattern,
+    )
+    assert poformat.fast_path_sources() == stored
+    # The generator writes the module that is in the repository, byte for byte.
+    target = tmp_path / "_breaks.py"
+    poformat.write_fast_path(target)
+    assert target.read_bytes() == Path(poformat._breaks.__file__).read_bytes()
+
 # ------------------------------------------------------- property: msgcat agrees
 
 LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"

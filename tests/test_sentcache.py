@@ -139,3 +139,28 @@ def test_a_recorded_split_outside_its_text_is_refused() -> None:
     assert decode(text, encode(split)) == split
     for bad in ("0:4,5:9", "0:0", "-1:3", "a:b", "", "0:4;5:4"):
         assert decode(text, bad) is None, bad
+
+
+def test_cache_key_names_the_installed_libraries(tmp_path: Path) -> None:
+    """The key reads sentencex's version from its dist-info directory's name;
+    it must be what importlib.metadata says, and a package without one falls
+    back to importlib.metadata."""
+    from importlib.metadata import version
+
+    import sentencex
+
+    from workflow.sentcache import _installed_version
+
+    assert f"sentencex {version('sentencex')} " in cache_key()
+    assert f"markdown-it-py {version('markdown-it-py')}" in cache_key()
+    assert _installed_version(sentencex.__file__, "sentencex") == version("sentencex")
+    # Two candidates, or none: ask importlib.metadata.
+    package = tmp_path / "sentencex"
+    package.mkdir()
+    (tmp_path / "sentencex-0.1.dist-info").mkdir()
+    (tmp_path / "sentencex-0.2.dist-info").mkdir()
+    module = str(package / "__init__.py")
+    assert _installed_version(module, "sentencex") == version("sentencex")
+    assert _installed_version(None, "sentencex") == version("sentencex")
+    (tmp_path / "sentencex-0.2.dist-info").rmdir()
+    assert _installed_version(module, "sentencex") == "0.1"
