@@ -29,6 +29,7 @@ Rules (the contract translators and the catalogs rely on):
 
 from __future__ import annotations
 
+import itertools
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
@@ -198,16 +199,15 @@ def split_store(store: SplitStore | None) -> Iterator[None]:
 class _Builder:
     """Collects segments and slots while walking one body."""
 
-    def __init__(self, body: str, first_line: int, offset: int, mode: str) -> None:
+    def __init__(self, body: str, first_line: int, offset: int, mode: str, base: int = 0) -> None:
         self.lines = split_lines(body)
         self.first_line = first_line
-        self.starts: list[int] = []
-        pos = offset
-        for line in self.lines:
-            self.starts.append(pos)
-            pos += len(line)
-        self.end = pos
+        #: Each line's offset in the file text, and where the body ends.
+        self.starts = list(itertools.accumulate(map(len, self.lines), initial=offset))
+        self.end = self.starts.pop()
         self.mode = mode
+        #: The number of the first segment (`segment_body`'s ``base``).
+        self.base = base
         self.segments: list[Segment] = []
         self.slots: list[Slot] = []
         self.env: dict[str, Any] = {}
@@ -221,7 +221,7 @@ class _Builder:
 
     def add_segment(self, msgid: str, kind: str, body_line: int, comment: str) -> int:
         self.segments.append(Segment(msgid, None, kind, self.file_line(body_line), comment))
-        return len(self.segments) - 1
+        return self.base + len(self.segments) - 1
 
     # -- sentences -----------------------------------------------------
     def sentences(self, text: str) -> list[tuple[int, str]]:
@@ -574,9 +574,8 @@ def segment_body(
     """
     if mode not in SEGMENT_MODES:
         raise ValueError(f"unknown segment mode {mode!r}")
-    b = _Builder(body, first_line, offset, mode)
+    b = _Builder(body, first_line, offset, mode, base)
     tokens = block_parser().parse(body, b.env)
-    covered: set[int] = set()
     containers: list[str] = []
     counters = {"paragraph": 0, "heading": 0, "list_item": 0, "quote": 0, "table": 0, "image": 0}
     paragraphs_in: list[int] = []  # paragraphs seen in each open container
@@ -585,8 +584,6 @@ def segment_body(
     i = 0
     while i < len(tokens):
         tok = tokens[i]
-        if tok.map is not None:
-            covered.update(range(tok.map[0], tok.map[1]))
         t = tok.type
         if t == "blockquote_open":
             counters["quote"] += 1
@@ -649,16 +646,27 @@ def segment_body(
                         counters["paragraph"] += 1
                     b.text_block(first, tok.content, kind, label)
         i += 1
-    b.reference_titles(covered)
-    order = sorted(range(len(b.slots)), key=lambda k: b.slots[k].start)
-    slots = [b.slots[k] for k in order]
-    # Segment order is document order: renumber by slot order.
+    if b.env.get("references"):
+        covered: set[int] = set()
+        for tok in tokens:
+            if tok.map is not None:
+                covered.update(range(tok.map[0], tok.map[1]))
+        b.reference_titles(covered)
+    slots = b.slots
+    numbers = [s for slot in slots for s in slot.segments]
+    if numbers == list(range(base, base + len(numbers))) and all(
+        slots[k].start < slots[k + 1].start for k in range(len(slots) - 1)
+    ):
+        return b.segments, slots  # already in document order, as usual
+    # Segment order is document order: renumber by slot order.  (Reference
+    # titles come last from the builder, wherever their definitions are.)
+    slots = sorted(slots, key=lambda slot: slot.start)
     new_index: dict[int, int] = {}
     segments: list[Segment] = []
     for slot in slots:
         for s in slot.segments:
             new_index[s] = base + len(segments)
-            segments.append(b.segments[s])
+            segments.append(b.segments[s - base])
     return segments, [_renumber(slot, new_index) for slot in slots]
 
 
