@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workflow import Segment, load_article, parse_article
 from workflow.segment import block_parser, markdown_parser
@@ -159,3 +161,87 @@ def test_block_only_parse_matches_the_full_parse(body: str) -> None:
         assert [(c.type, c.content, c.attrs) for c in again.children or []] == [
             (c.type, c.content, c.attrs) for c in token.children or []
         ]
+
+
+_ONE_LINE_DOCS = [
+    "# Title #\n\nPara one. Para two.\n",
+    "##   Spaced heading   ##  \n",
+    "Setext heading\n==============\n\nText.\n",
+    "- item one. Second sentence.\n- item two\n\n> quoted. Still quoted.\n",
+    "1. first\n2) second\n\n   indented para\n",
+    "Trailing spaces at the end  \n\nTab\tinside\t\n",
+    "> > nested quote. With two sentences.\n>\n> and a lazy\ncontinuation\n",
+    "   # indented heading\n\n\tcode block\n\nAfter code.\n",
+    "Text with `code. Not a sentence.` and *emphasis. Across.* end.\n",
+    "| a | b |\n|---|---|\n| c | d |\n\nPara after table.\n",
+    "Line one  \nLine two\\\nLine three\n",
+    "Dr. Smith met Gen. Jones on Jan. 5. They talked.\n",
+    "#\n\n#    \n\n- \n\n>\n",
+    "Ends without a newline. Really",
+    "Windows line.\r\n\r\nOld Mac line.\rNext.\r",
+]
+
+
+def _both_paths(body: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from workflow import segment as seg
+
+    fast = seg.segment_body(body, 5, 40, base=2)
+    with monkeypatch.context() as m:
+        m.setattr(seg._Builder, "_one_line_block", seg._Builder._lines_block)
+        general = seg.segment_body(body, 5, 40, base=2)
+    assert fast == general
+
+
+@pytest.mark.parametrize("body", _ONE_LINE_DOCS + _INLINE_DOCS)
+def test_one_line_blocks_take_a_shortcut_to_the_same_result(
+    body: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`_Builder._one_line_block` gives exactly the segments and slots that
+    the general `_lines_block` gives for a block on one line."""
+    _both_paths(body, monkeypatch)
+
+
+def test_one_line_shortcut_on_every_sample_article(monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = sorted((ROOT / "articles").glob("*.md")) + sorted((GOLDEN / "segment").glob("*.md"))
+    assert paths
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        body = text.split("\n---\n", 1)[1] if text.startswith("---\n") else text
+        _both_paths(body, monkeypatch)
+
+
+_LINE_STARTS = ["", "# ", "## ", "- ", "* ", "1. ", "> ", "> - ", "    ", "\t", "   ", "#"]
+_LINE_WORDS = [
+    "Word",
+    "two. Then",
+    "Dr.",
+    "*em",
+    "em*",
+    "`co",
+    "de`",
+    "[l](u)",
+    "x  ",
+    "#",
+    "|",
+    "\\",
+]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(_LINE_STARTS),
+            st.lists(st.sampled_from(_LINE_WORDS), max_size=6),
+            st.sampled_from(["\n", "\n\n", "  \n", "\r\n"]),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+@settings(max_examples=300, derandomize=True, database=None, deadline=None)
+def test_one_line_shortcut_on_generated_bodies(
+    lines: list[tuple[str, list[str], str]],
+) -> None:
+    body = "".join(start + " ".join(words) + end for start, words, end in lines)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _both_paths(body, monkeypatch)

@@ -199,7 +199,7 @@ def parse_article(
             hint="write the article below the closing '---'",
         )
     body_segments, body_slots = (
-        segment_body(body, body_line, body_offset, mode, base=len(fm_segments))
+        segment_body(body, body_line, body_offset, mode, len(fm_segments), lines[close + 1 :])
         if segment
         else ([], [])
     )

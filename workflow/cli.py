@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -110,6 +111,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
     for error in report.errors:
         _report(error)
     verb = "would write" if args.check else "wrote"
+    root = os.path.join(os.fspath(settings.root), "")
+    lines: list[str] = []
     for change in [] if args.quiet else report.written:
         detail = ""
         if change.stats is not None:
@@ -125,7 +128,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
                 if n
             ]
             detail = f" ({', '.join(parts)})" if parts else ""
-        print(f"{verb} {change.path.relative_to(settings.root)}{detail}")
+        # Catalog paths are under the root; as text, cheaper than relative_to.
+        name = os.fspath(change.path)
+        shown = name[len(root) :] if name.startswith(root) else name
+        lines.append(f"{verb} {shown}{detail}\n")
+    sys.stdout.write("".join(lines))
     for slug in report.orphans:
         where = (
             "moved under locales/.obsolete/" if args.prune else "left in place; --prune moves them"

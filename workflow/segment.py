@@ -199,8 +199,16 @@ def split_store(store: SplitStore | None) -> Iterator[None]:
 class _Builder:
     """Collects segments and slots while walking one body."""
 
-    def __init__(self, body: str, first_line: int, offset: int, mode: str, base: int = 0) -> None:
-        self.lines = split_lines(body)
+    def __init__(
+        self,
+        body: str,
+        first_line: int,
+        offset: int,
+        mode: str,
+        base: int = 0,
+        lines: list[str] | None = None,
+    ) -> None:
+        self.lines = split_lines(body) if lines is None else lines
         self.first_line = first_line
         #: Each line's offset in the file text, and where the body ends.
         self.starts = list(itertools.accumulate(map(len, self.lines), initial=offset))
@@ -297,6 +305,13 @@ class _Builder:
         self, first: int, content: str, kind: str, label: str, atx: bool = False
     ) -> None:
         """Map an inline token's content back onto its source lines."""
+        if "\n" in content:
+            self._lines_block(first, content, kind, label, atx)
+        else:
+            self._one_line_block(first, content, kind, label, atx)
+
+    def _lines_block(self, first: int, content: str, kind: str, label: str, atx: bool) -> None:
+        """`text_block` of a block on any number of lines."""
         pieces = content.split("\n")
         positions: list[tuple[int, int]] = []  # (start, end) of each piece in its raw line
         for i, piece in enumerate(pieces):
@@ -364,6 +379,28 @@ class _Builder:
         self.slots.append(
             BlockSlot(self.line_start(first), self.line_start(last + 1), tuple(groups))
         )
+
+    def _one_line_block(self, first: int, content: str, kind: str, label: str, atx: bool) -> None:
+        """`text_block` of a block on one line (most paragraphs and headings):
+        the same slot and segments, without the bookkeeping of line groups."""
+        if first >= len(self.lines):
+            return
+        raw, eol = _strip_eol(self.lines[first])
+        found = _locate(raw, content, atx)
+        if found is None:
+            return
+        text = content.strip(" \t")
+        seg_ids: list[int] = []
+        if text:
+            sents = self.sentences(text)
+            if len(sents) == 1:
+                seg_ids.append(self.add_segment(sents[0][1], kind, first, label))
+            else:
+                for snum, (_off, sent) in enumerate(sents, start=1):
+                    where = f"{label}, sentence {snum}"
+                    seg_ids.append(self.add_segment(sent, kind, first, where))
+        group = LineGroup(raw[:found], tuple(seg_ids), raw[found + len(content) :] + eol)
+        self.slots.append(BlockSlot(self.line_start(first), self.line_start(first + 1), (group,)))
 
     def table_row(self, body_line: int, cells: list[str], label: str) -> None:
         raw, _eol = _strip_eol(self.lines[body_line])
@@ -563,18 +600,24 @@ def _unescape_pipes(text: str) -> str:
 
 
 def segment_body(
-    body: str, first_line: int = 1, offset: int = 0, mode: str = "sentence", base: int = 0
+    body: str,
+    first_line: int = 1,
+    offset: int = 0,
+    mode: str = "sentence",
+    base: int = 0,
+    lines: list[str] | None = None,
 ) -> tuple[list[Segment], list[Slot]]:
     """Segments and slots of a Markdown body.
 
     ``first_line`` is the file line of the body's first line and ``offset``
     the body's position in the file text, so that lines and slot spans refer
     to the whole file.  The slots number the segments from ``base`` (the
-    front matter's segments come first in an article).
+    front matter's segments come first in an article).  ``lines``:
+    `split_lines` of the body, if the caller has them.
     """
     if mode not in SEGMENT_MODES:
         raise ValueError(f"unknown segment mode {mode!r}")
-    b = _Builder(body, first_line, offset, mode, base)
+    b = _Builder(body, first_line, offset, mode, base, lines)
     tokens = block_parser().parse(body, b.env)
     containers: list[str] = []
     counters = {"paragraph": 0, "heading": 0, "list_item": 0, "quote": 0, "table": 0, "image": 0}

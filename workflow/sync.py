@@ -106,10 +106,13 @@ class _State:
 
     def key(self, path: Path) -> str:
         """The file's path relative to the root (POSIX form), its key in the state."""
+        name = os.fspath(path)
+        if name.startswith(self.prefix) and os.sep == "/":
+            return name[len(self.prefix) :]  # what relative_to gives, as text
         try:
             return path.relative_to(self.root).as_posix()
         except ValueError:
-            return str(path)
+            return name
 
     @staticmethod
     def stat(path: Path) -> list[object] | None:
