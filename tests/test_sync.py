@@ -539,3 +539,25 @@ def test_a_temporary_name_left_by_a_killed_run_is_skipped(
     assert Path(tmp).read_bytes() == b"new" and status.st_size == 3
     assert left.read_bytes() == b"left by a killed run"
     files.remove_temp(tmp)
+
+
+def test_read_with_status_reads_whole_files(tmp_path: Path) -> None:
+    """Every byte, with the status of the open file: regular files of any
+    size, an empty one, and a file whose size says nothing (/proc)."""
+    from workflow.files import read_with_status
+
+    for size in (0, 1, 4095, 4096, 70_000):
+        path = tmp_path / f"f{size}"
+        data = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+        path.write_bytes(data)
+        got, status = read_with_status(path)
+        assert got == data and status.st_size == size
+        assert status.st_mtime_ns == path.stat().st_mtime_ns
+    proc = Path("/proc/self/status")
+    if proc.exists():
+        got, status = read_with_status(proc)
+        assert status.st_size == 0 and got.startswith(b"Name:") and got.endswith(b"\n")
+    with pytest.raises(FileNotFoundError):
+        read_with_status(tmp_path / "missing")
+    with pytest.raises(IsADirectoryError):
+        read_with_status(tmp_path)
