@@ -180,6 +180,9 @@ class WriteBatch:
         if not staged:
             return []
         conflicts: list[Path] = []
+        #: How many staged files were renamed or removed: the rest are
+        #: removed should anything fail.
+        done = 0
         try:
             syncfs(staged[0][1].parent)
             directories: set[Path] = set()
@@ -187,15 +190,15 @@ class WriteBatch:
                 if expect is not ANY and not _holds(path, expect):
                     os.unlink(tmp)
                     conflicts.append(path)
-                    continue
-                os.replace(tmp, path)
-                directories.add(path.parent)
+                else:
+                    os.replace(tmp, path)
+                    directories.add(path.parent)
+                done += 1
             for directory in directories:
                 fsync_dir(directory)
         finally:
-            for tmp, _path, _expect in staged:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
+            for tmp, _path, _expect in staged[done:]:
+                remove_temp(tmp)
         return conflicts
 
     def discard(self) -> None:
@@ -208,7 +211,7 @@ def _holds(path: Path, expect: object) -> bool:
     """Whether ``path`` holds what ``expect`` says (bytes, a `Digest`, None
     for no file)."""
     try:
-        data = path.read_bytes()
+        data, _status = read_with_status(path)
     except FileNotFoundError:
         return expect is None
     if isinstance(expect, Digest):
