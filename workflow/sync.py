@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +29,8 @@ from .errors import CatalogError, WorkflowError
 from .files import ANY, WriteBatch, atomic_move, atomic_write, root_lock, sha256
 
 if TYPE_CHECKING:
+    from threading import Thread
+
     from polib import POFile
 
     from .catalog import MergeStats
@@ -411,7 +412,7 @@ def sync(
         report = syncer.report
         #: Saves the new sentence splits while the last batch is committed
         #: and the state written: only a cache, it waits for nothing.
-        splits_saver: threading.Thread | None = None
+        splits_saver: Thread | None = None
         try:
             stale: list[tuple[Path, frozenset[str]]] = []
             watched: list[list[Path]] = []
@@ -434,6 +435,8 @@ def sync(
                 for files, item in zip(watched, prepared, strict=True):
                     syncer.article(item, files)
             if syncer.splits and not check:
+                import threading  # not for a no-op
+
                 from .sentcache import FILE, cache_key, save
 
                 rows = (settings.state_dir / FILE, cache_key(), syncer.splits)
