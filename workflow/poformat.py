@@ -347,8 +347,9 @@ def write_fast_path(path: Path | None = None) -> None:
         f"FORWARD = {json.dumps(forward)}\n"
         f"BACKWARD = {json.dumps(backward)}\n"
     )
-    target = path or Path(__file__).with_name("_breaks.py")
-    target.write_text(text, encoding="utf-8")
+    from .files import atomic_write
+
+    atomic_write(path or Path(__file__).with_name("_breaks.py"), text.encode("utf-8"))
 
 
 _FAST_TEXT_RE = re.compile(_breaks.FAST_TEXT)

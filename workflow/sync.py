@@ -437,9 +437,10 @@ def sync(
             if syncer.splits and not check:
                 import threading  # not for a no-op
 
-                from .sentcache import FILE, cache_key, save
+                from .sentcache import FILE, save
 
-                rows = (settings.state_dir / FILE, cache_key(), syncer.splits)
+                # The key the workers read the splits with.
+                rows = (settings.state_dir / FILE, syncer.preparer.splits.key, syncer.splits)
                 splits_saver = threading.Thread(target=save, args=rows, name="splits")
                 splits_saver.start()
             syncer.flush()
