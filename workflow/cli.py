@@ -400,6 +400,41 @@ def cmd_memory(args: argparse.Namespace) -> int:
     return errors.EXIT_OK
 
 
+def cmd_weblate(args: argparse.Namespace) -> int:
+    from .config import weblate_settings
+    from .weblate import Client, apply, plan
+
+    settings = load_settings(args.root)
+    config = weblate_settings(settings)
+    client = Client(config)
+    the_plan = plan(settings, config, client)
+    if not args.dry_run:
+        apply(the_plan, client)
+    if args.json:
+        _print_json({**the_plan.as_json(), "dry_run": bool(args.dry_run)})
+        return errors.EXIT_OK
+    verbs = (
+        {"create": "would create", "update": "would update", "unchanged": "unchanged"}
+        if args.dry_run
+        else {"create": "created", "update": "updated", "unchanged": "unchanged"}
+    )
+    for change in the_plan.changes:
+        print(f"{verbs[change.action]} {change.kind} {change.slug}")
+        for name, (old, new) in change.diff.items():
+            print(f"    {name}: {old!r} -> {new!r}")
+    for slug in the_plan.extra:
+        print(f"left alone: component {slug} has no article in this root")
+    counts = {a: sum(1 for c in the_plan.changes if c.action == a) for a in verbs}
+    if not the_plan.pending:
+        print(f"{the_plan.url}: project {the_plan.project} is up to date; nothing to change")
+    else:
+        print(
+            f"{the_plan.url}: project {the_plan.project}: {counts['create']} {verbs['create']}, "
+            f"{counts['update']} {verbs['update']}, {counts['unchanged']} unchanged"
+        )
+    return errors.EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="edition",
@@ -549,6 +584,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000; 0: any)"
     )
+
+    p = command(
+        "weblate",
+        cmd_weblate,
+        "Create or update the Weblate project: one component per article, from the "
+        "content repository (URL and token: WEBLATE_URL, WEBLATE_TOKEN).",
+        "WEBLATE_TOKEN=wlu_... edition weblate --dry-run",
+    )
+    p.add_argument(
+        "--dry-run", action="store_true", help="change nothing; show what would be created or updated"
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable report")
 
     p = command(
         "segments",

@@ -83,7 +83,82 @@ class Settings:
 
 
 _SCALARS = {"source": str, "segment": str, "project": str, "team": str, "bugs_to": str}
-_TABLES = ("routes", "checks", "site", "draft", "memory", "engines", "status")
+_TABLES = ("routes", "checks", "site", "draft", "memory", "engines", "status", "weblate")
+
+#: `[tool.edition.weblate]`: where `edition weblate` registers the root.
+#: Every key is optional in the file; `url` and `token` may come from the
+#: environment instead (`WEBLATE_URL`, `WEBLATE_TOKEN`, which win).
+WEBLATE_KEYS: dict[str, tuple[type, str]] = {
+    #: The Weblate server (its site or its API root, `…/api/`).
+    "url": (str, ""),
+    #: The project slug; its name and website default to the slug and "".
+    "project": (str, "edition"),
+    "name": (str, ""),
+    "website": (str, ""),
+    #: The URL Weblate clones this content root from, and the branch.
+    "repo": (str, ""),
+    "branch": (str, "main"),
+    #: Where Weblate pushes its commits ("" : Weblate does not push).
+    "push": (str, ""),
+    #: The API token.  Discouraged: use WEBLATE_TOKEN, keep it out of git.
+    "token": (str, ""),
+}
+
+
+@dataclass(frozen=True)
+class WeblateSettings:
+    url: str
+    project: str
+    name: str
+    website: str
+    repo: str
+    branch: str
+    push: str
+    token: str = field(repr=False)
+
+
+def weblate_settings(settings: Settings, env: dict[str, str] | None = None) -> WeblateSettings:
+    """`[tool.edition.weblate]` checked, with `WEBLATE_URL`/`WEBLATE_TOKEN`
+    from ``env`` (default: the process environment) taking precedence."""
+    environ = os.environ if env is None else env
+    table = settings.sections.get("weblate", {})
+    path = settings.root / "pyproject.toml"
+    values: dict[str, str] = {}
+    for key, value in table.items():
+        if key not in WEBLATE_KEYS:
+            guess = difflib.get_close_matches(key, list(WEBLATE_KEYS), n=1)
+            hint = (
+                f"did you mean '{guess[0]}'?"
+                if guess
+                else "known: " + ", ".join(sorted(WEBLATE_KEYS))
+            )
+            raise ConfigError(
+                f"unknown setting '{key}' in [tool.edition.weblate]", path=path, hint=hint
+            )
+        expected, _default = WEBLATE_KEYS[key]
+        if not isinstance(value, expected):
+            raise ConfigError(
+                f"[tool.edition.weblate] '{key}' must be a {expected.__name__}", path=path
+            )
+        values[key] = value
+    for key, variable in (("url", "WEBLATE_URL"), ("token", "WEBLATE_TOKEN")):
+        if environ.get(variable):
+            values[key] = environ[variable]
+    merged = {key: values.get(key, default) for key, (_type, default) in WEBLATE_KEYS.items()}
+    if not re.fullmatch(r"[-a-zA-Z0-9_]{1,100}", merged["project"]):
+        raise ConfigError(
+            f"[tool.edition.weblate] project {merged['project']!r} is not a Weblate slug",
+            path=path,
+            hint="use letters, digits, '-' and '_'",
+        )
+    url = merged["url"]
+    if url and not url.lower().startswith(("http://", "https://")):
+        raise ConfigError(
+            f"Weblate URL {url!r} must start with http:// or https://",
+            path=path,
+        )
+    merged["name"] = merged["name"] or merged["project"]
+    return WeblateSettings(**merged)
 
 
 def load_settings(root: str | Path = ".") -> Settings:
