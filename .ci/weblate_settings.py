@@ -59,3 +59,8 @@ VCS_API_DELAY = 0
 ENABLE_AVATARS = False
 EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
 REGISTRATION_OPEN = False
+
+# Logs on the console (the test keeps them in a file), not in syslog.
+for _logger in LOGGING["loggers"].values():  # noqa: F405
+    _logger["handlers"] = ["console"]
+LOGGING["handlers"]["console"]["level"] = "INFO"  # noqa: F405

@@ -221,7 +221,21 @@ class Client:
         self._call(lambda: self.api.request("patch", path, data=data))
 
 
+def _linked(component: dict[str, Any]) -> str | None:
+    """`weblate://project/slug` of the component this one is linked to.
+
+    The API shows a linked component's `repo` as the owner's URL, and the
+    link as the owner's API URL (`.../components/<project>/<slug>/`)."""
+    link = component.get("linked_component")
+    if not link:
+        return None
+    parts = [p for p in str(link).split("/") if p]
+    return f"weblate://{parts[-2]}/{parts[-1]}"
+
+
 def _current(component: dict[str, Any], name: str) -> object:
+    if name == "repo" and _linked(component):
+        return _linked(component)
     value = component.get(name)
     if name in ("template", "new_base", "push", "branch") and value is None:
         return ""
@@ -242,7 +256,7 @@ def plan(settings: Settings, config: WeblateSettings, client: Client) -> Plan:
     owners = [
         s
         for s, c in existing.items()
-        if s in articles and not str(c.get("repo") or "").startswith("weblate:")
+        if s in articles and not _linked(c) and not c.get("is_glossary")
     ]
     wanted = wanted_components(settings, config, owners[0] if owners else None)
     changes: list[Change] = []
@@ -260,7 +274,7 @@ def plan(settings: Settings, config: WeblateSettings, client: Client) -> Plan:
         diff = {
             k: (project.get(k) or "", v)
             for k, v in project_fields.items()
-            if (project.get(k) or "") != v and (k != "web" or v)
+            if (project.get(k) or "") != v and v
         }
         changes.append(
             Change(
