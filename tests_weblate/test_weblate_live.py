@@ -53,8 +53,10 @@ def _free_port() -> int:
 def _psql(port: str, sql: str) -> None:
     env = {**NO_PROXY_ENV, "PGPASSWORD": "edition_weblate"}
     subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-p", port, "-U", "edition_weblate", "-d", "postgres"]
-        + ["-v", "ON_ERROR_STOP=1", "-qAt", "-c", sql],
+        [
+            *("psql", "-h", "127.0.0.1", "-p", port, "-U", "edition_weblate", "-d", "postgres"),
+            *("-v", "ON_ERROR_STOP=1", "-qAt", "-c", sql),
+        ],
         env=env,
         check=True,
         capture_output=True,
@@ -76,7 +78,9 @@ class Weblate:
             timeout=600,
             proxies={"http": "", "https": ""},
         )
-        assert response.status_code < 400, f"{method} {path}: {response.status_code} {response.text}"
+        assert response.status_code < 400, (
+            f"{method} {path}: {response.status_code} {response.text}"
+        )
         return response.json() if response.content else None
 
     def units(self, lang: str) -> list[dict[str, Any]]:
@@ -125,9 +129,11 @@ def weblate(tmp_path: Path) -> Iterator[Weblate]:
     log = tmp_path / "weblate.log"
     with log.open("wb") as out:
         server = subprocess.Popen(
-            [str(HOME / "venv/bin/granian"), "--interface", "wsgi", "--host", "127.0.0.1"]
-            + ["--port", str(port), "--workers", "1", "--blocking-threads", "4"]
-            + ["weblate.wsgi:application"],
+            [
+                *(str(HOME / "venv/bin/granian"), "--interface", "wsgi", "--host", "127.0.0.1"),
+                *("--port", str(port), "--workers", "1", "--blocking-threads", "4"),
+                "weblate.wsgi:application",
+            ],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -170,7 +176,9 @@ def _git(cwd: Path, *args: str) -> str:
     return result.stdout
 
 
-def _edition(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _edition(
+    root: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "workflow", *args, "--root", str(root)],
         env={**NO_PROXY_ENV, **(env or {})},

@@ -402,7 +402,7 @@ def cmd_memory(args: argparse.Namespace) -> int:
 
 def cmd_weblate(args: argparse.Namespace) -> int:
     from .config import weblate_settings
-    from .weblate import Client, apply, plan
+    from .weblate import Client, apply, plan, shown
 
     settings = load_settings(args.root)
     config = weblate_settings(settings)
@@ -421,7 +421,7 @@ def cmd_weblate(args: argparse.Namespace) -> int:
     for change in the_plan.changes:
         print(f"{verbs[change.action]} {change.kind} {change.slug}")
         for name, (old, new) in change.diff.items():
-            print(f"    {name}: {old!r} -> {new!r}")
+            print(f"    {name}: {shown(old)!r} -> {shown(new)!r}")
     for slug in the_plan.extra:
         print(f"left alone: component {slug} has no article in this root")
     counts = {a: sum(1 for c in the_plan.changes if c.action == a) for a in verbs}
@@ -593,7 +593,9 @@ def build_parser() -> argparse.ArgumentParser:
         "WEBLATE_TOKEN=wlu_... edition weblate --dry-run",
     )
     p.add_argument(
-        "--dry-run", action="store_true", help="change nothing; show what would be created or updated"
+        "--dry-run",
+        action="store_true",
+        help="change nothing; show what would be created or updated",
     )
     p.add_argument("--json", action="store_true", help="machine-readable report")
 

@@ -141,7 +141,7 @@ def weblate_settings(settings: Settings, env: dict[str, str] | None = None) -> W
             raise ConfigError(
                 f"[tool.edition.weblate] '{key}' must be a {expected.__name__}", path=path
             )
-        values[key] = value
+        values[key] = str(value)
     for key, variable in (("url", "WEBLATE_URL"), ("token", "WEBLATE_TOKEN")):
         if environ.get(variable):
             values[key] = environ[variable]

@@ -17,6 +17,7 @@ Authorization header and is removed from every message this module raises.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -43,7 +44,25 @@ class WeblateUsageError(WeblateError):
 #: Component fields `edition weblate` owns, in the order they are shown.
 #: Anything else (licence, checks, commit messages, ...) is left as the
 #: team set it in Weblate.
-FIELDS = ("name", "file_format", "filemask", "new_base", "template", "vcs", "repo", "branch", "push")
+FIELDS = (
+    "name",
+    "file_format",
+    "filemask",
+    "new_base",
+    "template",
+    "vcs",
+    "repo",
+    "branch",
+    "push",
+)
+
+
+_USERINFO = re.compile(r"(://)[^/@\s]+@")
+
+
+def shown(value: object) -> object:
+    """A field's value for a report: credentials in a URL become `***`."""
+    return _USERINFO.sub(r"\1***@", value) if isinstance(value, str) else value
 
 
 @dataclass
@@ -63,7 +82,9 @@ class Change:
             "kind": self.kind,
             "slug": self.slug,
             "action": self.action,
-            "fields": {k: {"from": old, "to": new} for k, (old, new) in self.diff.items()},
+            "fields": {
+                k: {"from": shown(old), "to": shown(new)} for k, (old, new) in self.diff.items()
+            },
         }
 
 
@@ -197,9 +218,9 @@ class Client:
             data = self.api.get(path)
         except (WeblateException, OSError) as exc:
             cause = exc.__cause__
-            if isinstance(cause, requests.HTTPError) and cause.response is not None:
-                if cause.response.status_code == 404:
-                    return None
+            response = cause.response if isinstance(cause, requests.HTTPError) else None
+            if response is not None and response.status_code == 404:
+                return None
             raise self._error(exc) from exc
         if not isinstance(data, dict):
             raise WeblateError(f"Weblate at {self.url}: unexpected answer for {path}")
@@ -215,7 +236,7 @@ class Client:
             next_path = page.get("next")
 
     def post(self, path: str, data: dict[str, object]) -> None:
-        self._call(lambda: self.api.post(path, **data))
+        self._call(lambda: self.api.request("post", path, data=data))
 
     def patch(self, path: str, data: dict[str, object]) -> None:
         self._call(lambda: self.api.request("patch", path, data=data))
