@@ -104,6 +104,14 @@ def weblate(tmp_path: Path) -> Iterator[Weblate]:
     database = f"edition_weblate_t{os.getpid()}"
     _psql(pgport, f"DROP DATABASE IF EXISTS {database}")
     _psql(pgport, f"CREATE DATABASE {database} TEMPLATE edition_weblate_template")
+    try:
+        yield from _run_weblate(tmp_path, token, pgport, database)
+    finally:
+        _psql(pgport, f"DROP DATABASE IF EXISTS {database}")
+
+
+def _run_weblate(tmp_path: Path, token: str, pgport: str, database: str) -> Iterator[Weblate]:
+    """Weblate on a free port of 127.0.0.1 over ``database``, until the test ends."""
     port = _free_port()
     data = tmp_path / "weblate-data"
     data.mkdir()
@@ -122,7 +130,6 @@ def weblate(tmp_path: Path) -> Iterator[Weblate]:
         "EDITION_WEBLATE_DB": database,
         "EDITION_WEBLATE_PGPORT": pgport,
         "EDITION_WEBLATE_PORT": str(port),
-        # Weblate's own commits: a fixed identity, no user config read.
         "GIT_CONFIG_NOSYSTEM": "1",
         "HOME": str(data),
     }
@@ -158,7 +165,6 @@ def weblate(tmp_path: Path) -> Iterator[Weblate]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
-        _psql(pgport, f"DROP DATABASE IF EXISTS {database}")
 
 
 def _git(cwd: Path, *args: str) -> str:
