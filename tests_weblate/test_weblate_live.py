@@ -194,9 +194,19 @@ def _edition(
     )
 
 
-def test_round_trip_through_weblate(weblate: Weblate, tmp_path: Path) -> None:
-    timings: dict[str, float] = {}
-    start = time.monotonic()
+@dataclass
+class Content:
+    """The newsroom's working copy, and the repository both sides push to."""
+
+    work: Path
+    remote: str
+    git: GitHttpServer
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Iterator[Content]:
+    """The sample newsroom, synced, committed and pushed to a bare
+    repository served over smart HTTP."""
     repos = tmp_path / "repos"
     repos.mkdir()
     work = tmp_path / "newsroom"
@@ -204,7 +214,6 @@ def test_round_trip_through_weblate(weblate: Weblate, tmp_path: Path) -> None:
     shutil.copytree(ROOT / "articles", work / "articles")
     shutil.copytree(ROOT / "locales", work / "locales")
     (work / ".gitignore").write_text(".edition/\nsite/\n")
-
     with GitHttpServer(repos) as git_server:
         remote = f"{git_server.url}/content.git"
         (work / "pyproject.toml").write_text(
@@ -222,72 +231,78 @@ def test_round_trip_through_weblate(weblate: Weblate, tmp_path: Path) -> None:
         _git(work, "commit", "-qm", "newsroom")
         _git(work, "remote", "add", "origin", remote)
         _git(work, "push", "-q", "-u", "origin", "main")
+        yield Content(work, remote, git_server)
 
-        env = {"WEBLATE_URL": weblate.url, "WEBLATE_TOKEN": weblate.token}
-        dry = _edition(work, "weblate", "--dry-run", env=env)
-        assert dry.returncode == 0, dry.stderr
-        assert f"would create component {SLUG}" in dry.stdout
-        assert weblate.api("GET", "projects/")["count"] == 0
-        t = time.monotonic()
-        first = _edition(work, "weblate", env=env)
-        timings["edition weblate (create, clone)"] = time.monotonic() - t
-        assert first.returncode == 0, first.stderr + first.stdout
-        assert weblate.token not in first.stdout + first.stderr
-        again = _edition(work, "weblate", env=env)
-        assert again.returncode == 0, again.stderr
-        assert "nothing to change" in again.stdout, again.stdout
 
-        # Weblate shows the article's entries, with the reviewed translations.
-        components = weblate.api("GET", f"projects/{PROJECT}/components/")["results"]
-        articles = sorted(p.stem for p in (work / "articles").glob("*.md"))
-        assert sorted(c["slug"] for c in components if not c["is_glossary"]) == articles
-        catalog = polib.pofile(str(work / "locales/be" / f"{SLUG}.po"))
-        units = weblate.units("be")
-        assert {u["source"][0] for u in units} == {e.msgid for e in catalog}
-        assert all(u["state"] >= 20 for u in units), "the sample's be edition is reviewed"
+def test_round_trip_through_weblate(weblate: Weblate, content: Content) -> None:
+    timings: dict[str, float] = {}
+    start = time.monotonic()
+    work, git_server = content.work, content.git
+    env = {"WEBLATE_URL": weblate.url, "WEBLATE_TOKEN": weblate.token}
+    dry = _edition(work, "weblate", "--dry-run", env=env)
+    assert dry.returncode == 0, dry.stderr
+    assert f"would create component {SLUG}" in dry.stdout
+    assert weblate.api("GET", "projects/")["count"] == 0
+    t = time.monotonic()
+    first = _edition(work, "weblate", env=env)
+    timings["edition weblate (create, clone)"] = time.monotonic() - t
+    assert first.returncode == 0, first.stderr + first.stdout
+    assert weblate.token not in first.stdout + first.stderr
+    again = _edition(work, "weblate", env=env)
+    assert again.returncode == 0, again.stderr
+    assert "nothing to change" in again.stdout, again.stdout
 
-        # An English edit, synced and pushed by the newsroom.
-        article = work / "articles" / f"{SLUG}.md"
-        entry = next(e for e in catalog if not e.msgctxt and len(e.msgid) > 60 and e.msgstr)
-        old_english = entry.msgid
-        new_english = old_english.replace(" the ", " the new ", 1)
-        assert new_english != old_english
-        text = article.read_text(encoding="utf-8")
-        assert old_english in text
-        article.write_text(text.replace(old_english, new_english, 1), encoding="utf-8")
-        synced = _edition(work, "sync")
-        assert synced.returncode == 0, synced.stderr
-        _git(work, "commit", "-qam", "English edit")
-        _git(work, "push", "-q", "origin", "main")
+    # Weblate shows the article's entries, with the reviewed translations.
+    components = weblate.api("GET", f"projects/{PROJECT}/components/")["results"]
+    articles = sorted(p.stem for p in (work / "articles").glob("*.md"))
+    assert sorted(c["slug"] for c in components if not c["is_glossary"]) == articles
+    catalog = polib.pofile(str(work / "locales/be" / f"{SLUG}.po"))
+    units = weblate.units("be")
+    assert {u["source"][0] for u in units} == {e.msgid for e in catalog}
+    assert all(u["state"] >= 20 for u in units), "the sample's be edition is reviewed"
 
-        t = time.monotonic()
-        weblate.api("POST", f"projects/{PROJECT}/repository/", operation="pull")
-        timings["Weblate pulls the edit"] = time.monotonic() - t
-        approved: dict[str, str] = {}
-        for lang, suffix in (("be", " (абноўлена)."), ("ru", " (обновлено).")):
-            before = polib.pofile(str(work / "locales" / lang / f"{SLUG}.po"))
-            previous = next(e for e in before if e.msgid == new_english)
-            changed = next(u for u in weblate.units(lang) if u["source"][0] == new_english)
-            # Needing review, with the English the translation was made for.
-            assert changed["fuzzy"] is True and changed["state"] == 10, changed
-            assert changed["previous_source"] == old_english
-            assert changed["target"][0] == previous.msgstr
-            # A translator approves a new translation in Weblate.
-            approved[lang] = previous.msgstr.rstrip(".") + suffix
-            weblate.api("PATCH", f"units/{changed['id']}/", state=20, target=[approved[lang]])
-        t = time.monotonic()
-        weblate.api("POST", f"components/{PROJECT}/{SLUG}/repository/", operation="commit")
-        weblate.api("POST", f"components/{PROJECT}/{SLUG}/repository/", operation="push")
-        timings["Weblate commits and pushes"] = time.monotonic() - t
-        assert any(r.startswith("POST /content.git/git-receive-pack") for r in git_server.requests)
+    # An English edit, synced and pushed by the newsroom.
+    article = work / "articles" / f"{SLUG}.md"
+    entry = next(e for e in catalog if not e.msgctxt and len(e.msgid) > 60 and e.msgstr)
+    old_english = entry.msgid
+    new_english = old_english.replace(" the ", " the new ", 1)
+    assert new_english != old_english
+    text = article.read_text(encoding="utf-8")
+    assert old_english in text
+    article.write_text(text.replace(old_english, new_english, 1), encoding="utf-8")
+    synced = _edition(work, "sync")
+    assert synced.returncode == 0, synced.stderr
+    _git(work, "commit", "-qam", "English edit")
+    _git(work, "push", "-q", "origin", "main")
 
-        head = _git(work, "rev-parse", "HEAD").strip()
-        _git(work, "pull", "-q", "--ff-only")
-        new_commits = _git(work, "log", "--format=%an", f"{head}..HEAD").split()
-        assert new_commits, "Weblate pushed nothing"
-        assert "Newsroom" not in new_commits
-        touched = _git(work, "diff", "--name-only", head, "HEAD").split()
-        assert sorted(touched) == [f"locales/be/{SLUG}.po", f"locales/ru/{SLUG}.po"], touched
+    t = time.monotonic()
+    weblate.api("POST", f"projects/{PROJECT}/repository/", operation="pull")
+    timings["Weblate pulls the edit"] = time.monotonic() - t
+    approved: dict[str, str] = {}
+    for lang, suffix in (("be", " (абноўлена)."), ("ru", " (обновлено).")):
+        before = polib.pofile(str(work / "locales" / lang / f"{SLUG}.po"))
+        previous = next(e for e in before if e.msgid == new_english)
+        changed = next(u for u in weblate.units(lang) if u["source"][0] == new_english)
+        # Needing review, with the English the translation was made for.
+        assert changed["fuzzy"] is True and changed["state"] == 10, changed
+        assert changed["previous_source"] == old_english
+        assert changed["target"][0] == previous.msgstr
+        # A translator approves a new translation in Weblate.
+        approved[lang] = previous.msgstr.rstrip(".") + suffix
+        weblate.api("PATCH", f"units/{changed['id']}/", state=20, target=[approved[lang]])
+    t = time.monotonic()
+    weblate.api("POST", f"components/{PROJECT}/{SLUG}/repository/", operation="commit")
+    weblate.api("POST", f"components/{PROJECT}/{SLUG}/repository/", operation="push")
+    timings["Weblate commits and pushes"] = time.monotonic() - t
+    assert any(r.startswith("POST /content.git/git-receive-pack") for r in git_server.requests)
+
+    head = _git(work, "rev-parse", "HEAD").strip()
+    _git(work, "pull", "-q", "--ff-only")
+    new_commits = _git(work, "log", "--format=%an", f"{head}..HEAD").split()
+    assert new_commits, "Weblate pushed nothing"
+    assert "Newsroom" not in new_commits
+    touched = _git(work, "diff", "--name-only", head, "HEAD").split()
+    assert sorted(touched) == [f"locales/be/{SLUG}.po", f"locales/ru/{SLUG}.po"], touched
 
     for lang in ("be", "ru"):
         saved = polib.pofile(str(work / "locales" / lang / f"{SLUG}.po"))
@@ -306,3 +321,48 @@ def test_round_trip_through_weblate(weblate: Weblate, tmp_path: Path) -> None:
     assert _git(work, "status", "--porcelain") == ""
     timings["whole round trip"] = time.monotonic() - start
     print(json.dumps({k: round(v, 1) for k, v in timings.items()}))
+
+
+#: translate-toolkit (Weblate's PO writer) breaks this after «, where
+#: msgcat breaks before it: Weblate's file is valid gettext but not msgcat's.
+WEBLATE_LAYOUT = (
+    "22 мая ўрады Беларусі і Расіі падпісалі пагадненне аб ускосных падатках у "
+    "«Саюзнай дзяржаве», і гэта змяняе правілы для імпарцёраў і экспарцёраў."
+)
+
+
+def test_weblate_layout_is_not_churned(weblate: Weblate, content: Content) -> None:
+    """A translation saved in Weblate comes back in Weblate's own layout;
+    the newsroom's tools take it as it is: ready, `sync --check` passes and
+    `edition sync` rewrites nothing (no reformatting commit)."""
+    work = content.work
+    env = {"WEBLATE_URL": weblate.url, "WEBLATE_TOKEN": weblate.token}
+    registered = _edition(work, "weblate", env=env)
+    assert registered.returncode == 0, registered.stderr + registered.stdout
+    path = work / "locales" / "be" / f"{SLUG}.po"
+    catalog = polib.pofile(str(path))
+    entry = next(e for e in catalog if not e.msgctxt and len(e.msgid) > 60 and e.msgstr)
+    unit = next(u for u in weblate.units("be") if u["source"][0] == entry.msgid)
+    weblate.api("PATCH", f"units/{unit['id']}/", state=20, target=[WEBLATE_LAYOUT])
+    weblate.api("POST", f"components/{PROJECT}/{SLUG}/repository/", operation="commit")
+    weblate.api("POST", f"components/{PROJECT}/{SLUG}/repository/", operation="push")
+    head = _git(work, "rev-parse", "HEAD").strip()
+    _git(work, "pull", "-q", "--ff-only")
+    assert _git(work, "diff", "--name-only", head, "HEAD").split() == [f"locales/be/{SLUG}.po"]
+
+    weblate_bytes = path.read_bytes()
+    msgcat = subprocess.run(["msgcat", str(path)], capture_output=True, check=True).stdout
+    assert weblate_bytes != msgcat, "Weblate wrote msgcat's layout: this test proves nothing"
+    saved = polib.pofile(str(path)).find(entry.msgid)
+    assert saved is not None and saved.msgstr == WEBLATE_LAYOUT and not saved.fuzzy
+
+    status = _edition(work, "status", "--json", "--article", SLUG)
+    assert status.returncode == 0, status.stderr
+    row = next(a for a in json.loads(status.stdout)["articles"] if a["slug"] == SLUG)
+    assert row["locales"]["be"]["outdated"] is False, row["locales"]["be"]
+    assert row["ready"] is True, row["locales"]
+    check = _edition(work, "sync", "--check")
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert _edition(work, "sync").returncode == 0
+    assert path.read_bytes() == weblate_bytes
+    assert _git(work, "status", "--porcelain") == ""
