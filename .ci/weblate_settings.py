@@ -64,3 +64,12 @@ REGISTRATION_OPEN = False
 for _logger in LOGGING["loggers"].values():  # noqa: F405
     _logger["handlers"] = ["console"]
 LOGGING["handlers"]["console"]["level"] = "INFO"  # noqa: F405
+
+# Optional VCS backends and machine translation modules this test never uses.
+SILENCED_SYSTEM_CHECKS = [
+    *SILENCED_SYSTEM_CHECKS,  # noqa: F405
+    "weblate.W033.Gerrit",
+    "weblate.W033.Mercurial",
+    "weblate.W033.Subversion",
+    "weblate.W039.GoogleV3Translation",
+]

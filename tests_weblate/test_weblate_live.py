@@ -339,6 +339,21 @@ def test_weblate_layout_is_not_churned(weblate: Weblate, content: Content) -> No
     env = {"WEBLATE_URL": weblate.url, "WEBLATE_TOKEN": weblate.token}
     registered = _edition(work, "weblate", env=env)
     assert registered.returncode == 0, registered.stderr + registered.stdout
+    # Drift in Weblate (a component's field, the project's name) is put back.
+    owner = "week-12-new-local-councils"
+    weblate.api("PATCH", f"components/{PROJECT}/{owner}/", push="")
+    config = work / "pyproject.toml"
+    config.write_text(config.read_text().replace('name = "Newsroom"', 'name = "Newsroom desk"'))
+    plan = _edition(work, "weblate", "--dry-run", env=env)
+    assert f"would update component {owner}\n    push: '' -> '{content.remote}'" in plan.stdout
+    assert "would update project newsroom\n    name: 'Newsroom' -> 'Newsroom desk'" in plan.stdout
+    updated = _edition(work, "weblate", env=env)
+    assert updated.returncode == 0, updated.stderr + updated.stdout
+    assert weblate.api("GET", f"components/{PROJECT}/{owner}/")["push"] == content.remote
+    assert weblate.api("GET", f"projects/{PROJECT}/")["name"] == "Newsroom desk"
+    assert "nothing to change" in _edition(work, "weblate", env=env).stdout
+    _git(work, "commit", "-qam", "Weblate project name")
+    _git(work, "push", "-q")
     path = work / "locales" / "be" / f"{SLUG}.po"
     catalog = polib.pofile(str(path))
     entry = next(e for e in catalog if not e.msgctxt and len(e.msgid) > 60 and e.msgstr)
