@@ -41,11 +41,10 @@ class WeblateUsageError(WeblateError):
     exit_code = EXIT_USAGE
 
 
-#: Component fields `edition weblate` owns, in the order they are shown.
-#: Anything else (licence, checks, commit messages, ...) is left as the
-#: team set it in Weblate.
+#: Component fields `edition weblate` keeps as the root needs them, in the
+#: order they are shown.  Anything else (the name, once created; licence,
+#: checks, commit messages, ...) is left as the team set it in Weblate.
 FIELDS = (
-    "name",
     "file_format",
     "filemask",
     "new_base",
