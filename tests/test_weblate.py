@@ -278,6 +278,21 @@ def test_dry_run_shows_the_plan_and_sends_no_change(
     assert "nothing to change" in run(root, capsys)[1]
 
 
+def test_project_defaults_are_given_at_creation_only(
+    newsroom: Path, fake: FakeWeblate, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with (newsroom / "pyproject.toml").open("a", encoding="utf-8") as f:
+        f.write(f'\n[tool.edition.weblate]\nrepo = "{REPO}"\n')
+    assert run(newsroom, capsys)[0] == 0
+    assert fake.projects == {"edition": {"name": "edition", "slug": "edition", "web": REPO}}
+    owner = fake.components[("edition", OWNER)]
+    assert (owner["branch"], owner["push"]) == ("main", "")
+    fake.projects["edition"]["name"] = "The Newsroom"  # renamed in Weblate
+    code, out, _err = run(newsroom, capsys)
+    assert code == 0 and "nothing to change" in out
+    assert fake.projects["edition"]["name"] == "The Newsroom"
+
+
 def test_json_report(root: Path, fake: FakeWeblate, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _err = run(root, capsys, "--dry-run", "--json")
     assert code == 0
@@ -401,5 +416,5 @@ def test_settings_are_checked(
     assert fake.writes() == []
     # The URL from the settings, the token from the environment.
     monkeypatch.delenv("WEBLATE_URL")
-    config.write_text(text + f'url = "{fake.url}/"\n', encoding="utf-8")
+    config.write_text(text + f'url = "{fake.url}/api"\n', encoding="utf-8")
     assert run(root, capsys)[0] == 0

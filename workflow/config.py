@@ -91,8 +91,9 @@ _TABLES = ("routes", "checks", "site", "draft", "memory", "engines", "status", "
 WEBLATE_KEYS: dict[str, tuple[type, str]] = {
     #: The Weblate server (its site or its API root, `…/api/`).
     "url": (str, ""),
-    #: The project slug; its name defaults to the slug, its website to
-    #: `[tool.edition.site] base_url`, else the repository's URL.
+    #: The project slug.  Its name (default: the slug) and website (default:
+    #: `[tool.edition.site] base_url`, else the repository's URL) are given
+    #: at creation, and kept afterwards only when set here.
     "project": (str, "edition"),
     "name": (str, ""),
     "website": (str, ""),
@@ -158,13 +159,6 @@ def weblate_settings(settings: Settings, env: dict[str, str] | None = None) -> W
             f"Weblate URL {url!r} must start with http:// or https://",
             path=path,
         )
-    merged["name"] = merged["name"] or merged["project"]
-    # Weblate wants a website for every project: the newsroom's site, else
-    # the repository.
-    site_url = settings.sections.get("site", {}).get("base_url", "")
-    merged["website"] = merged["website"] or (site_url if isinstance(site_url, str) else "")
-    if not merged["website"] and merged["repo"].lower().startswith(("http://", "https://")):
-        merged["website"] = merged["repo"]
     return WeblateSettings(**merged)
 
 

@@ -280,21 +280,24 @@ def plan(settings: Settings, config: WeblateSettings, client: Client) -> Plan:
     ]
     wanted = wanted_components(settings, config, owners[0] if owners else None)
     changes: list[Change] = []
+    # Set in the settings: kept as set.  Defaults: given at creation only,
+    # so a name or website the team sets in Weblate stays.
     project_fields: dict[str, object] = {"name": config.name, "web": config.website}
     if project is None:
+        site_url = settings.sections.get("site", {}).get("base_url", "")
+        defaults = {
+            "name": config.project,
+            "web": (site_url if isinstance(site_url, str) else "") or config.repo,
+        }
+        payload = {k: project_fields[k] or defaults[k] for k in project_fields}
         changes.append(
-            Change(
-                "project",
-                config.project,
-                "create",
-                payload={"slug": config.project, **project_fields},
-            )
+            Change("project", config.project, "create", payload={"slug": config.project, **payload})
         )
     else:
         diff = {
             k: (project.get(k) or "", v)
             for k, v in project_fields.items()
-            if (project.get(k) or "") != v and v
+            if v and (project.get(k) or "") != v
         }
         changes.append(
             Change(
