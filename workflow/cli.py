@@ -590,7 +590,7 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_weblate,
         "Create or update the Weblate project: one component per article, from the "
         "content repository (URL and token: WEBLATE_URL, WEBLATE_TOKEN).",
-        "WEBLATE_TOKEN=wlu_... edition weblate --dry-run",
+        "edition weblate --root newsroom --dry-run",
     )
     p.add_argument(
         "--dry-run",
