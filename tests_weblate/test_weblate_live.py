@@ -278,6 +278,8 @@ def test_round_trip_through_weblate(weblate: Weblate, content: Content) -> None:
     t = time.monotonic()
     weblate.api("POST", f"projects/{PROJECT}/repository/", operation="pull")
     timings["Weblate pulls the edit"] = time.monotonic() - t
+    # The newsroom reviews translations in Weblate: translated, then approved.
+    weblate.api("PATCH", f"projects/{PROJECT}/", translation_review=True)
     approved: dict[str, str] = {}
     for lang, suffix in (("be", " (абноўлена)."), ("ru", " (обновлено).")):
         before = polib.pofile(str(work / "locales" / lang / f"{SLUG}.po"))
@@ -287,9 +289,11 @@ def test_round_trip_through_weblate(weblate: Weblate, content: Content) -> None:
         assert changed["fuzzy"] is True and changed["state"] == 10, changed
         assert changed["previous_source"] == old_english
         assert changed["target"][0] == previous.msgstr
-        # A translator approves a new translation in Weblate.
+        # A translator corrects the translation, a reviewer approves it.
         approved[lang] = previous.msgstr.rstrip(".") + suffix
         weblate.api("PATCH", f"units/{changed['id']}/", state=20, target=[approved[lang]])
+        weblate.api("PATCH", f"units/{changed['id']}/", state=30, target=[approved[lang]])
+        assert weblate.api("GET", f"units/{changed['id']}/")["approved"] is True
     t = time.monotonic()
     weblate.api("POST", f"components/{PROJECT}/{SLUG}/repository/", operation="commit")
     weblate.api("POST", f"components/{PROJECT}/{SLUG}/repository/", operation="push")
