@@ -20,7 +20,7 @@ import functools
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -473,4 +473,230 @@ def check_catalog(po: polib.POFile, locale: str, settings: Settings | None = Non
     findings: list[Finding] = []
     for entry in po:
         findings.extend(check_entry(entry, locale, settings))
+    return findings
+
+
+# -- structure: what the page becomes ------------------------------------------
+#
+# The checks above look at one entry's text.  This one looks at the page: the
+# article's body is assembled with every non-empty translation (escaped for its
+# place, as publish and assemble do it), parsed as CommonMark, and its block and
+# inline structure (element types, heading levels, table rows and cells, link
+# and image targets) compared with the English body's.  Any difference is an
+# error that no ``# check: ignore`` and no ``disable`` setting silences: it is
+# the page, not a style question.  The entries to blame are found by putting
+# the English back for half of the translations at a time.
+
+#: A structure item: the element, and the target of a link or image.
+_Item = tuple[str, str]
+_TAG_NAME = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)|<(!--)")
+
+
+@functools.lru_cache(maxsize=256)
+def structure(body: str) -> tuple[_Item, ...]:
+    """The block and inline structure of a Markdown body (text left out)."""
+    from .segment import markdown_parser
+
+    out: list[_Item] = []
+    for tok in markdown_parser().parse(body, {}):
+        if tok.type != "inline":
+            if tok.type == "ordered_list_open":
+                out.append((tok.type, str(tok.attrGet("start") or 1)))
+            else:
+                out.append((tok.type, tok.tag))
+            continue
+        for child in tok.children or ():
+            kind = child.type
+            if kind in ("text", "softbreak", "text_special"):
+                continue
+            if kind == "link_open":
+                out.append((kind, str(child.attrGet("href") or "")))
+            elif kind == "image":
+                out.append((kind, str(child.attrGet("src") or "")))
+            elif kind == "html_inline":
+                match = _TAG_NAME.match(child.content)
+                name = (
+                    (match.group(1) + match.group(2)).lower() if match and match.group(2) else "!--"
+                )
+                out.append((kind, name))
+            else:
+                out.append((kind, ""))
+    return tuple(out)
+
+
+_NOUNS = {
+    "bullet_list_open": "a list",
+    "ordered_list_open": "a numbered list",
+    "list_item_open": "a list item",
+    "heading_open": "a heading",
+    "blockquote_open": "a block quote",
+    "fence": "a code block",
+    "code_block": "a code block",
+    "html_block": "an HTML block",
+    "hr": "a horizontal line",
+    "table_open": "a table",
+    "tr_open": "a table row",
+    "th_open": "a table cell",
+    "td_open": "a table cell",
+    "paragraph_open": "a paragraph",
+    "hardbreak": "a line break",
+    "em_open": "emphasis (*…*)",
+    "strong_open": "bold text (**…**)",
+    "code_inline": "inline code (`…`)",
+    "s_open": "strikethrough",
+}
+
+
+def _noun(item: _Item) -> str | None:
+    kind, detail = item
+    if kind == "link_open":
+        return f"a link to {_bare_url(detail)}"
+    if kind == "image":
+        return f"an image {_bare_url(detail)}"
+    if kind == "html_inline":
+        return None if detail.startswith("/") else f"an HTML tag <{detail}>"
+    return _NOUNS.get(kind)
+
+
+def _bare_url(url: str) -> str:
+    return re.sub(r"^[a-z][a-z0-9+.-]*://", "", url) or "(empty)"
+
+
+def describe_change(source: Sequence[_Item], page: Sequence[_Item]) -> str:
+    """What a translation does to the page, in a translator's words."""
+    import difflib
+
+    added: list[str] = []
+    lost: list[str] = []
+    matcher = difflib.SequenceMatcher(None, list(source), list(page), autojunk=False)
+    for op, a0, a1, b0, b1 in matcher.get_opcodes():
+        if op in ("delete", "replace"):
+            lost.extend(n for item in source[a0:a1] if (n := _noun(item)))
+        if op in ("insert", "replace"):
+            added.extend(n for item in page[b0:b1] if (n := _noun(item)))
+    added = list(dict.fromkeys(added))
+    lost = list(dict.fromkeys(lost))
+    # A split paragraph shows as one more paragraph: say it plainly.
+    parts = []
+    if added:
+        parts.append("this translation adds " + ", ".join(added[:3]))
+    if lost:
+        the = ["the " + n.removeprefix("a ").removeprefix("an ") for n in lost[:3]]
+        verb = "is" if len(the) == 1 else "are"
+        parts.append(", ".join(the) + f" {verb} missing")
+    if not parts:
+        return "this translation changes the page's structure"
+    return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class StructureProblem:
+    """Translations that change the page, and how."""
+
+    #: The (msgctxt, msgid) of the entries to blame.
+    keys: tuple[tuple[str | None, str], ...]
+    #: The article line of the first one's segment.
+    line: int
+    message: str
+
+
+def structure_problems(
+    text: str,
+    body_start: int,
+    segments: Sequence[Any],
+    skeleton: Sequence[Any],
+    translations: dict[str, str],
+) -> list[StructureProblem]:
+    """The entries whose translation changes the body's structure.
+
+    ``translations``: msgid -> translation of the body's entries (no
+    msgctxt).  ``segments`` and ``skeleton`` are the article's
+    (`workflow.segment`); ``body_start`` is where its body starts in ``text``.
+    """
+    from .segment import assemble_text
+
+    candidates = [
+        m
+        for m in dict.fromkeys(s.msgid for s in segments if s.msgctxt is None)
+        if (t := translations.get(m)) and t != m
+    ]
+    if not candidates:
+        return []
+    source = structure(text[body_start:])
+
+    def page(keys: Sequence[str]) -> tuple[_Item, ...]:
+        chosen = set(keys)
+        assembled = assemble_text(
+            text,
+            segments,
+            skeleton,
+            lambda s: translations[s.msgid] if s.msgctxt is None and s.msgid in chosen else None,
+        )
+        # Front matter is untouched, so the body starts where it did.
+        return structure(assembled[body_start:])
+
+    if page(candidates) == source:
+        return []
+    blamed: list[tuple[list[str], tuple[_Item, ...]]] = []
+
+    def search(keys: list[str], shown: tuple[_Item, ...]) -> None:
+        if len(keys) == 1:
+            blamed.append((keys, shown))
+            return
+        half = len(keys) // 2
+        found = False
+        for part in (keys[:half], keys[half:]):
+            part_page = page(part)
+            if part_page != source:
+                found = True
+                search(part, part_page)
+        if not found:  # only together: blame them together
+            blamed.append((keys, shown))
+
+    search(candidates, page(candidates))
+    line_of: dict[str, int] = {}
+    for s in segments:
+        if s.msgctxt is None:
+            line_of.setdefault(s.msgid, s.line)
+    problems = []
+    for keys, shown in blamed:
+        message = describe_change(source, shown)
+        if len(keys) > 1:
+            message += (
+                " (together with the translations of lines "
+                + ", ".join(str(line_of[k]) for k in keys[1:4])
+                + ")"
+            )
+        problems.append(StructureProblem(tuple((None, k) for k in keys), line_of[keys[0]], message))
+    return problems
+
+
+def check_structure(article: Any, po: polib.POFile) -> list[Finding]:
+    """`structure_problems` of an article (`workflow.article.Article`) with a
+    catalog's non-empty translations, fuzzy or not, as findings on its entries."""
+    entries = {
+        e.msgid: e
+        for e in po
+        if not e.obsolete and e.msgctxt is None and not e.msgid_plural and e.msgstr
+    }
+    translations = {m: e.msgstr for m, e in entries.items()}
+    body_start = len(article.text) - len(article.body)
+    where = f"articles/{article.slug}.md"
+    findings = []
+    for problem in structure_problems(
+        article.text, body_start, article.segments, article.skeleton, translations
+    ):
+        msgid = problem.keys[0][1]
+        entry = entries[msgid]
+        findings.append(
+            Finding(
+                "structure",
+                Severity.ERROR,
+                f"{problem.message} ({where}:{problem.line}: the page must keep the "
+                "English structure)",
+                None,
+                msgid,
+                entry.linenum or None,
+            )
+        )
     return findings
