@@ -151,7 +151,7 @@ class BlockSlot:
 # alt text or a title.  Only those: every other character, and every escape
 # the translator wrote, is kept as it is.
 
-_NEWLINES = re.compile(r"[ \t]*(?:\r\n|\r|\n)[ \t]*")
+_NEWLINES = re.compile(r"[ \t]*(?:(?:\r\n|\r|\n)[ \t]*)+")
 _BLOCK_START = re.compile(
     r"""(?:
       [-+*](?:[ \t]|$)              # a bullet list item
