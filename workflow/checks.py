@@ -17,6 +17,7 @@ import atexit
 import contextlib
 import enum
 import functools
+import itertools
 import re
 import shutil
 import subprocess
@@ -489,16 +490,26 @@ def check_catalog(po: polib.POFile, locale: str, settings: Settings | None = Non
 
 #: A structure item: the element, and the target of a link or image.
 _Item = tuple[str, str]
-_TAG_NAME = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)|<(!--)")
 
 
-@functools.lru_cache(maxsize=256)
+#: Link reference definitions as markdown-it keeps them: label -> href.
+_Refs = tuple[tuple[str, str], ...]
+
+
 def structure(body: str) -> tuple[_Item, ...]:
     """The block and inline structure of a Markdown body (text left out)."""
+    return _structure(body, ())
+
+
+@functools.lru_cache(maxsize=512)
+def _structure(body: str, refs: _Refs) -> tuple[_Item, ...]:
+    """`structure` of a part of a body, with the whole body's references:
+    a definition the part adds is part of its structure."""
     from .segment import markdown_parser
 
+    env: dict[str, Any] = {"references": {k: {"href": h, "title": ""} for k, h in refs}}
     out: list[_Item] = []
-    for tok in markdown_parser().parse(body, {}):
+    for tok in markdown_parser().parse(body, env):
         if tok.type != "inline":
             if tok.type == "ordered_list_open":
                 out.append((tok.type, str(tok.attrGet("start") or 1)))
@@ -514,14 +525,39 @@ def structure(body: str) -> tuple[_Item, ...]:
             elif kind == "image":
                 out.append((kind, str(child.attrGet("src") or "")))
             elif kind == "html_inline":
-                match = _TAG_NAME.match(child.content)
-                name = (
-                    (match.group(1) + match.group(2)).lower() if match and match.group(2) else "!--"
-                )
-                out.append((kind, name))
+                # Whitespace inside a tag is not structure (a soft break in
+                # the English becomes a space in its msgid).
+                out.append((kind, " ".join(child.content.split())))
             else:
                 out.append((kind, ""))
+    known = dict(refs)
+    for label, ref in env["references"].items():
+        if label not in known:
+            out.append(("reference", f"{label} {ref['href']}"))
     return tuple(out)
+
+
+@functools.lru_cache(maxsize=64)
+def _parts(body: str) -> tuple[_Refs, tuple[tuple[int, int], ...]]:
+    """A body's references, and the character ranges of its parts: each
+    top-level block, and the lines between them (where definitions are)."""
+    from .segment import markdown_parser, split_lines
+
+    env: dict[str, Any] = {}
+    tokens = markdown_parser().parse(body, env)
+    refs = tuple(sorted((k, str(v["href"])) for k, v in env.get("references", {}).items()))
+    lines = split_lines(body)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+    cuts = {0, len(lines)}
+    for tok in tokens:
+        if tok.level == 0 and tok.map is not None and tok.nesting >= 0:
+            cuts.update(tok.map)
+    bounds = sorted(c for c in cuts if c <= len(lines))
+    return refs, tuple(
+        (offsets[x], offsets[y]) for x, y in itertools.pairwise(bounds) if offsets[x] < offsets[y]
+    )
 
 
 _NOUNS = {
@@ -544,6 +580,7 @@ _NOUNS = {
     "strong_open": "bold text (**…**)",
     "code_inline": "inline code (`…`)",
     "s_open": "strikethrough",
+    "reference": "a link definition",
 }
 
 
@@ -554,12 +591,18 @@ def _noun(item: _Item) -> str | None:
     if kind == "image":
         return f"an image {_bare_url(detail)}"
     if kind == "html_inline":
-        return None if detail.startswith("/") else f"an HTML tag <{detail}>"
+        return None if detail.startswith("</") else f"the HTML tag {detail}"
     return _NOUNS.get(kind)
 
 
 def _bare_url(url: str) -> str:
     return re.sub(r"^[a-z][a-z0-9+.-]*://", "", url) or "(empty)"
+
+
+def _definite(noun: str) -> str:
+    if noun.startswith("the "):
+        return noun
+    return "the " + noun.removeprefix("a ").removeprefix("an ")
 
 
 def describe_change(source: Sequence[_Item], page: Sequence[_Item]) -> str:
@@ -581,7 +624,7 @@ def describe_change(source: Sequence[_Item], page: Sequence[_Item]) -> str:
     if added:
         parts.append("this translation adds " + ", ".join(added[:3]))
     if lost:
-        the = ["the " + n.removeprefix("a ").removeprefix("an ") for n in lost[:3]]
+        the = [_definite(n) for n in lost[:3]]
         verb = "is" if len(the) == 1 else "are"
         parts.append(", ".join(the) + f" {verb} missing")
     if not parts:
@@ -612,6 +655,11 @@ def structure_problems(
     ``translations``: msgid -> translation of the body's entries (no
     msgctxt).  ``segments`` and ``skeleton`` are the article's
     (`workflow.segment`); ``body_start`` is where its body starts in ``text``.
+
+    One parse of the translated body decides whether anything changed.  If
+    it did, each top-level block is parsed alone (with the body's link
+    definitions) to find where, and within a changed block the English is
+    put back for half of its translations at a time to find which.
     """
     from .segment import assemble_text
 
@@ -622,53 +670,110 @@ def structure_problems(
     ]
     if not candidates:
         return []
-    source = structure(text[body_start:])
+    body = text[body_start:]
+    source = structure(body)
 
-    def page(keys: Sequence[str]) -> tuple[_Item, ...]:
-        chosen = set(keys)
-        assembled = assemble_text(
-            text,
-            segments,
-            skeleton,
-            lambda s: translations[s.msgid] if s.msgctxt is None and s.msgid in chosen else None,
-        )
-        # Front matter is untouched, so the body starts where it did.
-        return structure(assembled[body_start:])
+    def lookup(chosen: set[str]) -> Any:
+        return lambda s: translations[s.msgid] if s.msgctxt is None and s.msgid in chosen else None
 
-    if page(candidates) == source:
+    # Front matter is untouched, so the body starts where it did.
+    whole = assemble_text(text, segments, skeleton, lookup(set(candidates)))[body_start:]
+    if structure(whole) == source:
         return []
-    blamed: list[tuple[list[str], tuple[_Item, ...]]] = []
+    refs, parts = _parts(body)
+    blamed: dict[tuple[str, ...], tuple[tuple[_Item, ...], tuple[_Item, ...]]] = {}
+    for a, b in parts:
+        start, end = body_start + a, body_start + b
+        inside = [slot for slot in skeleton if start <= slot.start and slot.end <= end]
+        keys = [
+            m
+            for m in dict.fromkeys(segments[i].msgid for slot in inside for i in slot.segments)
+            if m in candidates
+        ]
+        if not keys:
+            continue
+        expected = _structure(text[start:end], refs)
 
-    def search(keys: list[str], shown: tuple[_Item, ...]) -> None:
-        if len(keys) == 1:
-            blamed.append((keys, shown))
-            return
-        half = len(keys) // 2
-        found = False
-        for part in (keys[:half], keys[half:]):
-            part_page = page(part)
-            if part_page != source:
-                found = True
-                search(part, part_page)
-        if not found:  # only together: blame them together
-            blamed.append((keys, shown))
+        page = functools.partial(
+            _part_structure, text, segments, inside, start, end, refs, translations
+        )
+        shown = page(keys)
+        if shown != expected:
+            for found, found_shown in _bisect(keys, shown, expected, page):
+                blamed.setdefault(tuple(found), (expected, found_shown))
+    if not blamed:
+        # Only the whole body shows it: bisect the whole body.
+        def whole_page(chosen: Sequence[str]) -> tuple[_Item, ...]:
+            return structure(
+                assemble_text(text, segments, skeleton, lookup(set(chosen)))[body_start:]
+            )
 
-    search(candidates, page(candidates))
+        for found, found_shown in _bisect(candidates, structure(whole), source, whole_page):
+            blamed.setdefault(tuple(found), (source, found_shown))
     line_of: dict[str, int] = {}
     for s in segments:
         if s.msgctxt is None:
             line_of.setdefault(s.msgid, s.line)
     problems = []
-    for keys, shown in blamed:
-        message = describe_change(source, shown)
-        if len(keys) > 1:
+    seen: set[str] = set()
+    for blame, (expected, shown) in blamed.items():
+        if blame[0] in seen:
+            continue
+        seen.add(blame[0])
+        message = describe_change(expected, shown)
+        if len(blame) > 1:
             message += (
                 " (together with the translations of lines "
-                + ", ".join(str(line_of[k]) for k in keys[1:4])
+                + ", ".join(str(line_of[k]) for k in blame[1:4])
                 + ")"
             )
-        problems.append(StructureProblem(tuple((None, k) for k in keys), line_of[keys[0]], message))
+        problems.append(
+            StructureProblem(tuple((None, k) for k in blame), line_of[blame[0]], message)
+        )
     return problems
+
+
+def _part_structure(
+    text: str,
+    segments: Sequence[Any],
+    inside: Sequence[Any],
+    start: int,
+    end: int,
+    refs: _Refs,
+    translations: dict[str, str],
+    chosen: Sequence[str],
+) -> tuple[_Item, ...]:
+    """The structure of ``text[start:end]`` with the ``chosen`` translations."""
+    from .segment import assemble_text
+
+    keep = set(chosen)
+    part = assemble_text(
+        text,
+        segments,
+        inside,
+        lambda s: translations[s.msgid] if s.msgctxt is None and s.msgid in keep else None,
+        start,
+        end,
+    )
+    return _structure(part, refs)
+
+
+def _bisect(
+    keys: list[str],
+    shown: tuple[_Item, ...],
+    expected: tuple[_Item, ...],
+    page: Callable[[Sequence[str]], tuple[_Item, ...]],
+) -> list[tuple[list[str], tuple[_Item, ...]]]:
+    """The smallest groups of ``keys`` whose translations alone change the page."""
+    if len(keys) == 1:
+        return [(keys, shown)]
+    half = len(keys) // 2
+    found: list[tuple[list[str], tuple[_Item, ...]]] = []
+    for part in (keys[:half], keys[half:]):
+        part_page = page(part)
+        if part_page != expected:
+            found.extend(_bisect(part, part_page, expected, page))
+    return found or [(keys, shown)]  # only together: blamed together
 
 
 def check_structure(article: Any, po: polib.POFile) -> list[Finding]:

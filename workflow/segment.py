@@ -214,6 +214,13 @@ def _escaper(chars: str) -> Callable[[str], str]:
 
 #: A table cell: ``|`` would end it.
 encode_cell = _escaper("|")
+
+
+def encode_first_cell(text: str) -> str:
+    """A table cell that starts its line (a row without a leading pipe)."""
+    return escape_line_start(encode_cell(text))
+
+
 #: An image's alt text: a bracket would end it.
 encode_alt = _escaper("[]")
 #: A double-quoted title: ``"`` would end it.
@@ -524,7 +531,10 @@ class _Builder:
             if not text:
                 continue
             seg = self.add_segment(text, "table_cell", body_line, f"{label}, column {col}")
-            self.slots.append(SpanSlot(base + a, base + b, seg, encode_cell))
+            # A row without a leading pipe starts with its first cell.
+            at_start = not raw[:a].strip(" \t>")
+            encode = encode_first_cell if at_start else encode_cell
+            self.slots.append(SpanSlot(base + a, base + b, seg, encode))
 
     def standalone_image(self, body_line: int, token: Token, label: str) -> bool:
         """Alt text and title of an image that is a paragraph of its own."""
@@ -878,15 +888,18 @@ def assemble_text(
     segments: Sequence[Segment],
     skeleton: Sequence[Slot],
     lookup: Callable[[Segment], str | None],
+    start: int = 0,
+    end: int | None = None,
 ) -> str:
     """``text`` with each segment replaced by ``lookup(segment)``, escaped
     for its place.
 
     ``None`` (or the msgid itself) keeps the source text; a slot whose
-    segments are all kept writes its original bytes.
+    segments are all kept writes its original bytes.  ``start`` and ``end``:
+    only that part of the text (``skeleton``: the slots inside it).
     """
     out: list[str] = []
-    pos = 0
+    pos = start
     for slot in skeleton:
         out.append(text[pos : slot.start])
         indices = slot.segments
@@ -903,5 +916,5 @@ def assemble_text(
             ]
             out.append(slot.render(texts, fresh))
         pos = slot.end
-    out.append(text[pos:])
+    out.append(text[pos:end])
     return "".join(out)
