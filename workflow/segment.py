@@ -157,7 +157,7 @@ _BLOCK_START = re.compile(
       [-+*](?:[ \t]|$)              # a bullet list item
     | \#{1,6}(?:[ \t]|$)            # an ATX heading
     | >                             # a block quote
-    | `{3,} | ~{3,}                 # a code fence
+    | `{3,}[^`]*$ | ~{3,}           # a code fence (backticks: none after)
     | =+[ \t]*$ | -+[ \t]*$         # a setext underline
     | (?:[-*_][ \t]*){3,}$          # a thematic break
     | \[(?:[^\]\\]|\\.)+\]:         # a link reference definition
