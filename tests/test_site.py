@@ -373,13 +373,22 @@ def test_assemble_writes_each_edition_as_markdown(
     from workflow import parse_article
 
     assert parse_article(be).front_matter.date.isoformat() == "2025-05-27"
-    # A draft never goes into an edition: its English stays.
+    # A draft never goes into an edition: by default the edition is held
+    # (its last complete file stays), and with --all its English stays.
     make_fuzzy(newsroom / "locales" / "be" / f"{ARTICLE}.po", 3)
-    run(capsys, "assemble", "--root", str(newsroom), "--out", str(out), "--locale", "be")
+    before = (out / "be" / f"{ARTICLE}.md").read_bytes()
+    code, printed, _err = run(
+        capsys, "assemble", "--root", str(newsroom), "--out", str(out), "--locale", "be"
+    )
+    assert code == 0 and f"held {ARTICLE} be: not ready" in printed
+    assert (out / "be" / f"{ARTICLE}.md").read_bytes() == before
+    run(capsys, "assemble", "--root", str(newsroom), "--out", str(out), "--locale", "be", "--all")
     fuzzy = [
         e for e in read_po(newsroom / "locales" / "be" / f"{ARTICLE}.po") if "fuzzy" in e.flags
     ]
-    assert fuzzy[0].msgstr not in (out / "be" / f"{ARTICLE}.md").read_text(encoding="utf-8")
+    draft = (out / "be" / f"{ARTICLE}.md").read_text(encoding="utf-8")
+    assert fuzzy[0].msgstr not in draft
+    assert "\ndraft: true\n" in draft.split("---", 2)[1]
 
 
 def test_serve_answers_on_loopback(capsys: pytest.CaptureFixture[str], newsroom: Path) -> None:
