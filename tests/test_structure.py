@@ -299,3 +299,40 @@ def test_a_hard_break_is_a_boundary_only_where_commonmark_makes_one(
         assert len(found) == 1 and len(slots) == 1, found
         msgid = found[0].msgid
         assert msgid.count("<") == msgid.count(">") and msgid.count('"') % 2 == 0
+
+
+@pytest.mark.parametrize(
+    ("encode", "text", "written"),
+    [
+        ("encode_cell", "рост | спад", "рост \\| спад"),
+        ("encode_cell", "рост \\| спад", "рост \\| спад"),  # the translator's escape stays
+        ("encode_cell", "канец\\", "канец\\\\"),  # would escape the next pipe
+        ("encode_alt", "альт [1] тэкст", "альт \\[1\\] тэкст"),
+        ("encode_title", 'назва "x"\nдалей', 'назва \\"x\\" далей'),
+        ("encode_title", "назва\\", "назва\\\\"),
+        ("escape_line_start", "- так", "\\- так"),
+        ("escape_line_start", "2024. год", "2024\\. год"),
+        ("escape_line_start", "```foo``", "```foo``"),  # inline code, not a fence
+        ("escape_line_start", "<abbr>ЕС</abbr> кажа", "<abbr>ЕС</abbr> кажа"),
+        ("escape_line_start", "<div class='x'>", "\\<div class='x'>"),
+        ("escape_line_start", "-1 градус", "-1 градус"),
+        ("escape_line_start", "\\- ужо", "\\- ужо"),
+    ],
+)
+def test_only_what_would_change_the_structure_is_escaped(
+    encode: str, text: str, written: str
+) -> None:
+    from workflow import segment
+
+    assert getattr(segment, encode)(text) == written
+
+
+def test_a_draft_mark_replaces_earlier_marks_and_keeps_line_endings() -> None:
+    from workflow.assemble import mark_draft
+
+    text = "---\r\ntitle: T\r\ndraft: false\r\ndate: 2025-01-06\r\n---\r\n\r\nBody.\r\n"
+    marked = mark_draft(text, 3)
+    assert marked == (
+        "---\r\ntitle: T\r\ndate: 2025-01-06\r\ndraft: true\r\nenglish_segments: 3\r\n"
+        "---\r\n\r\nBody.\r\n"
+    )

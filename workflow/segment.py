@@ -207,7 +207,9 @@ def _escaper(chars: str) -> Callable[[str], str]:
     pattern = re.compile(_UNESCAPED + "([" + re.escape(chars) + "])")
 
     def encode(text: str) -> str:
-        return pattern.sub(r"\1\\\2", _one_line(text))
+        text = pattern.sub(r"\1\\\2", _one_line(text))
+        # A lone backslash at the end would escape the delimiter after it.
+        return text + "\\" if _odd_backslash(text) else text
 
     return encode
 
