@@ -25,12 +25,16 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polib
 from markdown_it import MarkdownIt
 
 from .config import Settings
+
+if TYPE_CHECKING:
+    from .article import Article
+    from .segment import Segment, Slot
 
 
 class Severity(enum.StrEnum):
@@ -646,8 +650,8 @@ class StructureProblem:
 def structure_problems(
     text: str,
     body_start: int,
-    segments: Sequence[Any],
-    skeleton: Sequence[Any],
+    segments: Sequence[Segment],
+    skeleton: Sequence[Slot],
     translations: dict[str, str],
 ) -> list[StructureProblem]:
     """The entries whose translation changes the body's structure.
@@ -673,7 +677,7 @@ def structure_problems(
     body = text[body_start:]
     source = structure(body)
 
-    def lookup(chosen: set[str]) -> Any:
+    def lookup(chosen: set[str]) -> Callable[[Segment], str | None]:
         return lambda s: translations[s.msgid] if s.msgctxt is None and s.msgid in chosen else None
 
     # Front matter is untouched, so the body starts where it did.
@@ -735,8 +739,8 @@ def structure_problems(
 
 def _part_structure(
     text: str,
-    segments: Sequence[Any],
-    inside: Sequence[Any],
+    segments: Sequence[Segment],
+    inside: Sequence[Slot],
     start: int,
     end: int,
     refs: _Refs,
@@ -776,7 +780,7 @@ def _bisect(
     return found or [(keys, shown)]  # only together: blamed together
 
 
-def check_structure(article: Any, po: polib.POFile) -> list[Finding]:
+def check_structure(article: Article, po: polib.POFile) -> list[Finding]:
     """`structure_problems` of an article (`workflow.article.Article`) with a
     catalog's non-empty translations, fuzzy or not, as findings on its entries."""
     entries = {
