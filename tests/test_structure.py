@@ -55,12 +55,11 @@ _TAG = re.compile(r"<(/?[a-z0-9]+)(?:[^>]*?\b(?:href|src)=\"([^\"]*)\")?[^>]*>")
 
 def page_shape(markdown: str) -> list[tuple[str, str]]:
     """The HTML elements (with link and image targets) a body renders to."""
-    html = MarkdownIt("commonmark", {"html": True}).enable("table").render(markdown)
-    return [(m.group(1), m.group(2) or "") for m in _TAG.finditer(html)]
+    return [(m.group(1), m.group(2) or "") for m in _TAG.finditer(page_html(markdown))]
 
 
 def page_html(markdown: str) -> str:
-    return MarkdownIt("commonmark", {"html": True}).enable("table").render(markdown)
+    return str(MarkdownIt("commonmark", {"html": True}).enable("table").render(markdown))
 
 
 def body(text: str) -> str:
