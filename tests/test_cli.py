@@ -74,3 +74,70 @@ def test_unknown_setting_is_refused_with_a_suggestion(tmp_path: Path) -> None:
 @pytest.mark.parametrize("args", [["--nope"], ["segments", "--article"]])
 def test_usage_errors_exit_2(args: list[str]) -> None:
     assert edition(*args).returncode == 2
+
+
+def _columns(header: str) -> dict[str, int]:
+    """Each header word's right edge, keyed by the word (first one wins)."""
+    import re
+
+    edges: dict[str, int] = {}
+    for m in re.finditer(r"\S+(?: %)?", header):
+        edges.setdefault(m.group(), m.end())
+    return edges
+
+
+def test_status_table_numbers_sit_under_their_headers_with_full_slugs(newsroom: Path) -> None:
+    from workflow.poformat import format_po, read_po
+
+    slug = "week-21-union-state-tax-accord"
+    po_path = newsroom / "locales" / "be" / f"{slug}.po"
+    po = read_po(po_path)
+    live = [e for e in po if not e.obsolete]
+    live[3].flags = ["fuzzy"]  # 1 draft
+    for e in live[5:7]:
+        e.msgstr = ""  # 2 untranslated
+    po_path.write_text(format_po(po), encoding="utf-8")
+    result = edition("status", "--root", str(newsroom))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    header = lines[0]
+    row = next(line for line in lines if slug in line)
+    # The slug is whole, and pasting it into --article works.
+    assert f" {slug} " in row
+    assert edition("status", "--root", str(newsroom), "--article", slug).returncode == 0
+    edges = _columns(header)
+    for name, value in (("draft", "1"), ("untr.", "2"), ("stale", "0"), ("be %", None)):
+        end = edges[name]
+        cell = row[:end].split()[-1]
+        if value is not None:
+            assert cell == value, (name, row)
+        else:
+            assert cell.replace(".", "").isdigit() and float(cell) < 100, row
+    assert row.rstrip().endswith("no") and len(row.rstrip()) == len(header.rstrip())
+
+
+def test_fail_under_prints_one_line_per_failing_edition(newsroom: Path) -> None:
+    from workflow.poformat import format_po, read_po
+
+    failing = []
+    for slug in ("week-21-union-state-tax-accord", "week-47-labour-shortages"):
+        po_path = newsroom / "locales" / "ru" / f"{slug}.po"
+        po = read_po(po_path)
+        next(e for e in po if not e.obsolete).msgstr = ""
+        po_path.write_text(format_po(po), encoding="utf-8")
+        failing.append(slug)
+    result = edition("status", "--root", str(newsroom), "--fail-under", "100")
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    for slug in failing:
+        (line,) = [x for x in lines if x.startswith(slug)]
+        assert "[ru]" in line and "below 100%" in line
+    assert lines[-1] == "2 editions below 100%"
+
+
+@pytest.mark.parametrize("command", [["status", "--fail-under", "100"], ["sync"], ["check"]])
+def test_a_folder_without_articles_is_a_usage_error(tmp_path: Path, command: list[str]) -> None:
+    result = edition(*command[:1], "--root", str(tmp_path), *command[1:])
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "no articles/ folder" in result.stderr
+    assert list(tmp_path.iterdir()) == []

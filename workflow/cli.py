@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import errors
-from .config import Settings, load_settings
-from .errors import ArticleError, ConfigError, WorkflowError
+from .config import Settings
+from .config import load_settings as _load_settings
+from .errors import ArticleError, ConfigError, RootError, WorkflowError
 
 if TYPE_CHECKING:
-    from .status import Report
+    from .status import Edition, Report
 
 if TYPE_CHECKING:
     from .article import Article
@@ -37,6 +38,32 @@ def _print_json(data: object) -> None:
 
 def _report(error: WorkflowError) -> None:
     print(f"error: {error}", file=sys.stderr)
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 article``, ``2 articles``: counts in messages read as English."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def load_settings(root: Path) -> Settings:
+    """The root's settings, refusing a folder that is not a content root.
+
+    Without this, `status --root /tmp --fail-under 100` passed CI with 0
+    articles and `sync` created `.edition/` wherever it was pointed."""
+    if not Path(root).is_dir():
+        raise RootError(
+            "not a content root: no such folder",
+            path=root,
+            hint="pass --root with the newsroom's folder, the one that holds articles/",
+        )
+    settings = _load_settings(root)
+    if not settings.articles_dir.is_dir():
+        raise RootError(
+            "not a content root: there is no articles/ folder",
+            path=settings.root,
+            hint="pass --root with the newsroom's folder, the one that holds articles/",
+        )
+    return settings
 
 
 def select_articles(settings: Settings, slugs: Sequence[str] | None) -> list[Path]:
@@ -190,46 +217,78 @@ def cmd_status(args: argparse.Namespace) -> int:
         return errors.EXIT_BAD_INPUT
     if args.fail_under is not None:
         below = [
-            f"{s.article.slug} [{loc}] {ed.percent:g}%"
+            f"{s.article.slug} [{loc}] {_why_below(ed, args.fail_under)}"
             for s in report.articles
             for loc, ed in s.editions.items()
             if ed.percent < args.fail_under or ed.outdated or ed.missing
         ]
+        for line in below:
+            print(line, file=sys.stderr)
         if below:
-            print(f"below {args.fail_under:g}%: " + ", ".join(below), file=sys.stderr)
+            print(
+                f"{plural(len(below), 'edition')} below {args.fail_under:g}%", file=sys.stderr
+            )
             return errors.EXIT_FAILED_CHECK
     return errors.EXIT_OK
 
 
+def format_table(header: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) -> list[str]:
+    """Lines of a plain-text table: the first ``left`` columns flush left,
+    the others (numbers) flush right under the right edge of their header."""
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
+
+    def line(cells: Sequence[str]) -> str:
+        parts = [
+            c.ljust(w) if i < left else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return "  ".join(parts).rstrip()
+
+    return [line(header)] + [line(r) for r in rows]
+
+
+def _why_below(ed: Edition, threshold: float) -> str:
+    if ed.missing:
+        return "has no catalog (run edition sync)"
+    if ed.outdated:
+        return f"{ed.percent:g}% reviewed, catalog out of date (run edition sync)"
+    return f"{ed.percent:g}% reviewed, below {threshold:g}%"
+
+
 def _print_status_table(report: Report) -> None:
     locales = report.locales
-    header = ["article".ljust(40)] + [f"{loc:>22}" for loc in locales] + ["  ready"]
-    print(" ".join(header))
-    print(" ".join(["".ljust(40)] + [f"{'%  drft stale untr QA':>22}" for _ in locales]))
+    header = ["date", "article"]
+    for loc in locales:
+        header += [f"{loc} %", "draft", "stale", "untr.", "QA"]
+    header.append("ready")
+    rows: list[list[str]] = []
     for status in report.articles:
-        cells = [f"{status.article.date} {status.article.slug}"[:40].ljust(40)]
+        row = [status.article.date.isoformat(), status.article.slug]
         for loc in locales:
             ed = status.editions[loc]
-            if ed.unreadable:
-                cells.append(f"{'unreadable':>22}")
-                continue
-            if ed.missing:
-                cells.append(f"{'no catalog':>22}")
+            if ed.unreadable or ed.missing:
+                row += ["unreadable" if ed.unreadable else "no catalog", "", "", "", ""]
                 continue
             c = ed.as_json()
-            mark = "*" if ed.outdated else " "
-            cells.append(
-                f"{c['percent']:5.1f}{mark}{c['draft']:5} {c['stale']:5} "
-                f"{c['untranslated']:4} {c['errors']:2}"
-            )
-        cells.append("  yes" if status.ready else "  no")
-        print(" ".join(cells))
+            mark = "*" if ed.outdated else ""
+            row += [
+                f"{c['percent']:.1f}{mark}",
+                str(c["draft"]),
+                str(c["stale"]),
+                str(c["untranslated"]),
+                str(c["errors"]),
+            ]
+        row.append("yes" if status.ready else "no")
+        rows.append(row)
+    for line in format_table(header, rows, left=2):
+        print(line)
     totals = report.totals()
     summary = ", ".join(
         f"{loc}: {t['percent']:g}% reviewed, {t['ready']}/{t['articles']} ready"
         for loc, t in totals.items()
     )
-    print(f"{len(report.articles)} articles; {summary}")
+    print(f"{plural(len(report.articles), 'article')}; {summary}")
+    print("QA: errors found by edition check (warnings are not counted)")
     if any(ed.outdated for s in report.articles for ed in s.editions.values()):
         print("* catalog out of date with its article: run edition sync")
 
