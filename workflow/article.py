@@ -10,6 +10,7 @@ quoting style where that stays valid YAML.  See `segment` for the body.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import os
 import re
@@ -26,6 +27,12 @@ from .segment import SEGMENT_MODES, Segment, Slot, SpanSlot, segment_body, split
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 #: Front-matter fields that are translated, in catalog order.
 TRANSLATABLE_FIELDS = ("title", "lead", "section")
+#: Every front-matter field the tool reads.  Any other key is refused with a
+#: suggestion: a misspelt `leed:` would otherwise drop the lead's translations
+#: to obsolete and publish every edition without a lead, silently.
+KNOWN_FIELDS = ("title", "date", "lead", "section", "period", "authors", "tags")
+#: A newsroom's own fields start with one of these and are kept as they are.
+OWN_FIELD_PREFIXES = ("x_", "x-")
 _DELIMITER = re.compile(r"^---[ \t]*$")
 _CLOSERS = ("---", "...")
 
@@ -230,11 +237,13 @@ def _parse_front_matter(
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = _line_at(fm_text, mark.index) if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc)
+        hint = "check quoting: a value containing ': ' or starting with a quote must be quoted"
+        at = mark.index if mark is not None else 0
+        line_start = fm_text.rfind("\n", 0, at) + 1
+        if "\t" in fm_text[line_start : at + 1] or "\\t" in problem:
+            hint = "YAML is indented with spaces only: replace the tabs with spaces"
         raise ArticleError(
-            f"invalid YAML in front matter: {problem}",
-            path=path,
-            line=line,
-            hint="check quoting: a value containing ': ' or starting with a quote must be quoted",
+            f"invalid YAML in front matter: {problem}", path=path, line=line, hint=hint
         ) from exc
     if not isinstance(node, yaml.MappingNode) or not isinstance(data, dict):
         raise ArticleError(
@@ -252,6 +261,17 @@ def _parse_front_matter(
 
     def fail(key: str, message: str, hint: str | None = None) -> ArticleError:
         return ArticleError(message, path=path, line=key_lines.get(key, 2), hint=hint)
+
+    for key in key_lines:
+        if key in KNOWN_FIELDS or key.startswith(OWN_FIELD_PREFIXES):
+            continue
+        guess = difflib.get_close_matches(key, KNOWN_FIELDS, n=1, cutoff=0.6)
+        hint = f"did you mean '{guess[0]}'?" if guess else "known: " + ", ".join(KNOWN_FIELDS)
+        raise fail(
+            key,
+            f"unknown front-matter field '{key}'",
+            hint + " A newsroom's own field starts with 'x_' and is kept as it is",
+        )
 
     for required in ("title", "date"):
         if required not in data or data[required] in (None, ""):
@@ -350,8 +370,12 @@ def _as_date(value: object, fail: Callable[[str], ArticleError]) -> dt.date:
             if len(text) == 10:
                 return dt.date.fromisoformat(text)
             return dt.datetime.fromisoformat(text).date()
-        except ValueError:
-            pass
+        except ValueError as exc:
+            if re.match(r"^\d{4}-\d{2}-\d{2}", text):
+                # ISO in form, but no such day: say which part is wrong.
+                error = fail(f"{text!r} is not a date in the calendar: {exc}")
+                error.hint = "the form is right but that day does not exist: check day and month"
+                raise error from exc
     raise fail(f"{value!r} is not an ISO date")
 
 
