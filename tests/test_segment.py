@@ -19,9 +19,10 @@ CASES = sorted((GOLDEN / "segment").glob("*.md"))
 SAMPLES = sorted((ROOT / "articles").glob("*.md"))
 
 
-def pseudo(segment: Segment) -> str:
-    """A fake translation that keeps markup, like Sphinx's test locale."""
-    return "Ж" + segment.msgid
+def pseudo(segment: Segment) -> str | None:
+    """A fake translation that keeps markup, like Sphinx's test locale.
+    Number-only cells are not translated (they are never in a catalog)."""
+    return None if segment.kind == "number" else "Ж" + segment.msgid
 
 
 def describe(segments: tuple[Segment, ...]) -> str:
@@ -64,7 +65,7 @@ def test_translation_keeps_structure(path: Path) -> None:
     source = load_article(path, mode="block")
     translated = parse_article(source.assemble(pseudo), path=str(path), mode="block")
     assert [s.kind for s in translated.segments] == [s.kind for s in source.segments]
-    assert [s.msgid for s in translated.segments] == ["Ж" + s.msgid for s in source.segments]
+    assert [s.msgid for s in translated.segments] == [pseudo(s) or s.msgid for s in source.segments]
     assert [s.msgctxt for s in translated.segments] == [s.msgctxt for s in source.segments]
 
 

@@ -542,3 +542,19 @@ def test_a_feed_carries_the_newest_articles_only(
         dates[slug] = re.search(r"^date: (\S+)", text, re.M).group(1)  # type: ignore[union-attr]
     newest = sorted(dates, key=lambda s: (dates[s], s), reverse=True)[:2]
     assert ids == newest
+
+
+def test_number_only_cells_are_written_in_the_locales_notation(tmp_path: Path) -> None:
+    from workflow.cli import main
+
+    root = tmp_path / "root"
+    shutil.copytree(ROOT / "articles", root / "articles")
+    shutil.copytree(ROOT / "locales", root / "locales")
+    slug = "week-21-union-state-tax-accord"
+    assert main(["assemble", "--root", str(root), "--article", slug]) == 0
+    ru = (root / "editions" / "ru" / f"{slug}.md").read_text(encoding="utf-8")
+    en = (root / "editions" / "en" / f"{slug}.md").read_text(encoding="utf-8")
+    assert "| 12.4 | +3.1% |" in en and "| 11.7 | -2.4% |" in en
+    assert "| 12,4 | +3,1\xa0% |" in ru and "| 11,7 | \u22122,4\xa0% |" in ru
+    # And they are no entry of the catalogs.
+    assert 'msgid "12.4"\n' not in (root / "locales" / f"{slug}.pot").read_text(encoding="utf-8")

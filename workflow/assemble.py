@@ -33,7 +33,7 @@ def assemble_edition(article: Article, settings: Settings, locale: str) -> str:
     path = settings.po_path(locale, article.slug)
     if not path.is_file():
         return article.text
-    return article.assemble(_lookup(path))
+    return article.assemble(_lookup(path, locale))
 
 
 def assemble(

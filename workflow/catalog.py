@@ -137,6 +137,8 @@ def build_template(article: Article, settings: Settings, stamp: str) -> polib.PO
     entries: dict[Key, polib.POEntry] = {}
     source = f"articles/{article.slug}.md"
     for segment in article.segments:
+        if segment.kind == "number":
+            continue  # written in the locale's format, not translated
         key = (segment.msgctxt, segment.msgid)
         entry = entries.get(key)
         if entry is None:

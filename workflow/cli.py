@@ -400,12 +400,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_draft(args: argparse.Namespace) -> int:
-    from .draft import draft
+    from .draft import advice, check_step, draft
 
     settings = load_settings(args.root)
     locales = _locales(settings, args.locale)
+    if args.engine is not None:
+        try:
+            check_step(args.engine, settings)
+        except ConfigError as exc:
+            print(f"error: --engine {args.engine}: {exc}", file=sys.stderr)
+            return errors.EXIT_USAGE
     slugs = [p.stem for p in select_articles(settings, args.article)]
-    tty = sys.stderr.isatty() and not args.json
+    tty = sys.stderr.isatty() and not args.json and not args.quiet
 
     def progress(message: str) -> None:
         if tty:
@@ -432,16 +438,32 @@ def cmd_draft(args: argparse.Namespace) -> int:
             print(f"{verb} {n:5} {locale} entries with {engine}")
         for name, reason in report.dropped.items():
             print(f"engine {name} dropped for this run: {reason}")
-        for f in report.failed:
-            print(f"not drafted: {f.locale} {f.slug}: {f.msgid[:60]!r}: {f.reason}")
+        if args.verbose:
+            for f in report.failed:
+                print(f"not drafted: {f.locale} {f.slug}: {f.msgid[:60]!r}: {f.reason}")
+        faults = report.faults
+        if faults:
+            by_reason: dict[str, int] = {}
+            for f in faults:
+                by_reason[f.reason] = by_reason.get(f.reason, 0) + 1
+            print(f"{plural(len(faults), 'entry', 'entries')} not drafted because something failed:")
+            for reason, n in sorted(by_reason.items(), key=lambda kv: -kv[1])[:5]:
+                print(f"  {n:5}  {reason}")
+            if len(by_reason) > 5:
+                print(f"  ... and {plural(len(by_reason) - 5, 'other reason')}")
+        for line in advice(settings, report, args.engine):
+            print(line)
+        if report.failed and not args.verbose:
+            print("edition draft -v lists every entry not drafted, with its reasons")
         print(
             f"{sum(report.drafted.values())} {verb}, {len(report.failed)} not drafted, "
-            f"{report.cache_hits} cache hits, {report.requests} requests "
-            f"({report.sent} texts sent), {len(report.written)} catalogs written"
+            f"{plural(report.cache_hits, 'cache hit')}, {plural(report.requests, 'request')} "
+            f"({plural(report.sent, 'text')} sent), "
+            f"{plural(len(report.written), 'catalog')} written"
         )
     if report.errors:
         return errors.EXIT_BAD_INPUT
-    return errors.EXIT_FAILED_CHECK if report.failed else errors.EXIT_OK
+    return errors.EXIT_FAILED_CHECK if report.faults else errors.EXIT_OK
 
 
 def cmd_memory(args: argparse.Namespace) -> int:
@@ -560,6 +582,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--wait", type=float, default=30.0, metavar="SECONDS", help="how long to wait for the lock"
     )
+    p.add_argument(
+        "-v", "--verbose", action="store_true", help="list every entry not drafted, with reasons"
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress line")
 
     p = command(
         "memory",

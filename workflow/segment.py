@@ -40,6 +40,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .config import SEGMENT_MODES as SEGMENT_MODES  # re-exported
 
+#: A table cell that is only a number ("2023", "128.5", "1,234", "-2.4%") is
+#: not an entry for translators: it never reaches a catalog (kind "number")
+#: and is written in the locale's number format when an edition is
+#: assembled (`workflow.site.localize_number`).
+NUMBER_CELL = re.compile(r"([+\-−]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(%?)")
+
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.token import Token
@@ -415,7 +421,8 @@ class _Builder:
             text = raw[a:b]
             if not text:
                 continue
-            seg = self.add_segment(text, "table_cell", body_line, f"{label}, column {col}")
+            kind = "number" if NUMBER_CELL.fullmatch(text.strip()) else "table_cell"
+            seg = self.add_segment(text, kind, body_line, f"{label}, column {col}")
             self.slots.append(SpanSlot(base + a, base + b, seg))
 
     def standalone_image(self, body_line: int, token: Token, label: str) -> bool:

@@ -54,7 +54,7 @@ from .segment import Segment
 from .status import Edition, collect
 
 #: Bumped when the page-building code changes, so old pages are re-rendered.
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"
 #: A feed carries the newest articles only, as feeds do: readers poll it often.
 FEED_ENTRIES = 50
 _SAFE_SCHEMES = ("http:", "https:", "mailto:")
@@ -141,13 +141,44 @@ def _reasons(ed: Edition) -> list[str]:
     return reasons
 
 
-def _lookup(po_path: Path) -> Callable[[Segment], str | None]:
-    """Reviewed translations only: a draft never reaches a page."""
+def localize_number(text: str, locale: str) -> str:
+    """A number-only table cell in the locale's notation (Babel's decimal and
+    group symbols; a true minus sign): ``-1,234.5`` is ``−1 234,5`` in ru.
+    Digits are kept as written (no rounding, no grouping added to a year)."""
+    from babel.numbers import format_percent, get_decimal_symbol, get_group_symbol
+
+    from .segment import NUMBER_CELL
+
+    stripped = text.strip()
+    match = NUMBER_CELL.fullmatch(stripped)
+    if match is None:
+        return text
+    sign, whole, fraction, percent = match.groups()
+    out = whole.replace(",", get_group_symbol(locale))
+    if fraction:
+        out += get_decimal_symbol(locale) + fraction[1:]
+    if sign:
+        out = ("+" if sign == "+" else "\u2212") + out
+    if percent:
+        sample = format_percent(1, locale=locale)  # "100 %" or "100%"
+        out += sample[sample.rindex("0") + 1 :]
+    return text[: len(text) - len(text.lstrip())] + out + text[len(text.rstrip()) :]
+
+
+def _lookup(po_path: Path, locale: str | None = None) -> Callable[[Segment], str | None]:
+    """Reviewed translations only: a draft never reaches a page.  Number-only
+    cells (never in a catalog) are written in ``locale``'s notation."""
     table: dict[tuple[str | None, str], str] = {}
     for entry in read_po(po_path):
         if not entry.obsolete and entry_state(entry) is State.REVIEWED:
             table[(entry.msgctxt, entry.msgid)] = entry.msgstr
-    return lambda seg: table.get((seg.msgctxt, seg.msgid))
+
+    def lookup(seg: Segment) -> str | None:
+        if seg.kind == "number":
+            return localize_number(seg.msgid, locale) if locale else None
+        return table.get((seg.msgctxt, seg.msgid))
+
+    return lookup
 
 
 def translated(article: Article, settings: Settings, locale: str) -> Article:
@@ -158,7 +189,7 @@ def translated(article: Article, settings: Settings, locale: str) -> Article:
     """
     if locale == settings.source:
         return article
-    text = article.assemble(_lookup(settings.po_path(locale, article.slug)))
+    text = article.assemble(_lookup(settings.po_path(locale, article.slug), locale))
     return parse_article(text, path=article.path, mode="block", segment=False)
 
 

@@ -241,7 +241,7 @@ def edition_status(
 # -- the warm path: results cached by content hash -------------------------------
 
 #: Bumped whenever counting or checking changes, so old results are recomputed.
-CACHE_VERSION = "2"
+CACHE_VERSION = "3"
 _STATES = {s.value: s for s in State}
 _SEVERITIES = {s.value: s for s in Severity}
 
@@ -444,7 +444,9 @@ def _article_info(
 
 def _distinct(article: Article) -> list[tuple[str | None, str]]:
     """The article's distinct (msgctxt, msgid), in order: its catalog's entries."""
-    return list(dict.fromkeys((s.msgctxt, s.msgid) for s in article.segments))
+    return list(
+        dict.fromkeys((s.msgctxt, s.msgid) for s in article.segments if s.kind != "number")
+    )
 
 
 def _decode_article(data: bytes, path: Path) -> str:
