@@ -344,9 +344,12 @@ def test_memory_drafts_exact_and_fuzzy_matches(
     assert code == 0, out + err
     new = entries(root / "locales" / "be" / "week-22-copy.po")
     fuzzy = new[(None, changed)]
-    assert fuzzy.tcomment.startswith("draft: memory ") and fuzzy.tcomment.endswith("%")
-    score = int(fuzzy.tcomment.split()[-1].rstrip("%"))
+    first, matched = fuzzy.tcomment.split("\n")
+    assert first.startswith("draft: memory ") and first.endswith("%")
+    score = int(first.split()[-1].rstrip("%"))
     assert 75 <= score < 100
+    # The reviewer sees the English the memory's translation was made for.
+    assert matched == "matched: " + " ".join(sentence.split())
     title = next(e.msgid for e in po if e.msgctxt == "title")
     assert new[("title", title)].tcomment == "draft: memory"
 
@@ -359,6 +362,20 @@ def test_memory_lookup_is_indexed() -> None:
     match = memory.lookup("Sentence number 7 about a council.")
     assert match is not None and match.score >= 90
     assert memory.lookup("Something else entirely, with other words.") is None
+
+
+def test_a_fuzzy_match_with_other_numbers_is_not_a_draft() -> None:
+    memory = Memory(
+        [
+            ("Exports to Russia grew by 12.9% in the first quarter.", "Экспарт вырас на 12,9%."),
+            ("Imports fell by 3% in the first quarter of the year.", "Імпарт знізіўся на 3%."),
+        ]
+    )
+    # 18.9 is not 12.9: the resembling sentence's translation would print a wrong figure.
+    assert memory.lookup("Exports to Russia grew by 18.9% in the first quarter.") is None
+    match = memory.lookup("Exports to Russia grew by 12.9% in the first half.")
+    assert match is not None and match.score >= 75 and "12,9" in match.text
+    assert memory.lookup("Imports fell by 3% in the first quarter of this year.") is not None
 
 
 def test_tmx_round_trip_into_a_fresh_newsroom(

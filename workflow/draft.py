@@ -119,6 +119,8 @@ class _Todo:
     reasons: list[str] = field(default_factory=list)
     result: tuple[str, str] | None = None  # (engine label, text)
     fault: bool = False
+    #: The English a fuzzy memory match was made from, for the reviewer.
+    matched: str | None = None
 
 
 def routes_for(settings: Settings, locale: str, engine: str | None) -> tuple[str, ...]:
@@ -390,6 +392,8 @@ def _apply_step(run: _Run, step: str, locale: str, todos: list[_Todo], threshold
             else:
                 label = "memory" if match.score == 100 else f"memory {match.score}%"
                 todo.result = (label, match.text)
+                if match.score < 100:
+                    todo.matched = match.source
         return
     if step.startswith("pivot:"):
         spec = step[len("pivot:") :]
@@ -452,16 +456,19 @@ def _empty(entry: polib.POEntry) -> bool:
     )
 
 
-def _with_draft(entry: polib.POEntry, label: str, text: str) -> None:
+def _with_draft(entry: polib.POEntry, label: str, text: str, matched: str | None = None) -> None:
     entry.msgstr = text
     if "fuzzy" not in entry.flags:
         entry.flags.append("fuzzy")
     note = f"draft: {label}"
+    if matched is not None:
+        # What the memory's translation was of: the reviewer sees what differs.
+        note += "\nmatched: " + " ".join(matched.split())
     entry.tcomment = f"{entry.tcomment}\n{note}" if entry.tcomment else note
 
 
 def _write_catalog(
-    path: Path, drafts: dict[Key, tuple[str, str]]
+    path: Path, drafts: dict[Key, tuple[str, str]], matched: dict[Key, str] | None = None
 ) -> tuple[bool, list[tuple[Key, str, str]]]:
     """Apply drafts to still-empty entries, atomically; (written, applied)."""
     for _attempt in range(_WRITE_RETRIES):
@@ -472,7 +479,7 @@ def _write_catalog(
             key = (entry.msgctxt, entry.msgid)
             if key in drafts and _empty(entry):
                 label, text = drafts[key]
-                _with_draft(entry, label, text)
+                _with_draft(entry, label, text, (matched or {}).get(key))
                 applied.append((key, label, text))
         if not applied:
             return False, []
@@ -540,12 +547,15 @@ def _finish(
     settings: Settings, report: DraftReport, locale: str, todos: list[_Todo], dry_run: bool
 ) -> None:
     by_slug: dict[str, dict[Key, tuple[str, str]]] = {}
+    matched: dict[str, dict[Key, str]] = {}
     for todo in todos:
         if todo.result is None:
             reason = "; ".join(todo.reasons) or "no route step gave a draft"
             report.failed.append(Failure(locale, todo.slug, todo.msgid, reason, todo.fault))
         else:
             by_slug.setdefault(todo.slug, {})[todo.key] = todo.result
+            if todo.matched is not None:
+                matched.setdefault(todo.slug, {})[todo.key] = todo.matched
     for slug, drafts in by_slug.items():
         if dry_run:
             for label, _text in drafts.values():
@@ -553,7 +563,7 @@ def _finish(
             continue
         path = settings.po_path(locale, slug)
         try:
-            written, applied = _write_catalog(path, drafts)
+            written, applied = _write_catalog(path, drafts, matched.get(slug))
         except WorkflowError as exc:
             report.errors.append(exc)
             continue
