@@ -243,3 +243,30 @@ def test_after_a_source_edit_and_sync_the_editions_are_stale(
         assert cell["stale"] == 1 and not cell["ready"] and not cell["outdated"]
     code, _out, _err = run(capsys, "status", "--root", str(newsroom), "--fail-under", "100")
     assert code == 1
+
+
+def test_check_groups_findings_per_entry_errors_first(
+    capsys: pytest.CaptureFixture[str], newsroom: Path
+) -> None:
+    be = newsroom / "locales" / "be" / f"{ARTICLE}.po"
+    po = read_po(be)
+    live = [e for e in po if not e.obsolete and e.msgctxt is None and len(e.msgid) > 40]
+    warned, broken = live[-1], live[2]
+    warned.msgstr = warned.msgstr.replace("«", '"').replace("»", '"') + ' "так"'
+    broken.msgstr = broken.msgstr.replace("і", "i", 1)  # a Latin i: the commonest be typo
+    be.write_text(format_po(po), encoding="utf-8")
+    lines = {e.msgid: e.linenum for e in read_po(be)}
+    code, out, _err = run(capsys, "check", "--root", str(newsroom), "--locale", "be")
+    assert code == 1
+    text = out.splitlines()
+    head = f"locales/be/{ARTICLE}.po:{lines[broken.msgid]}: {broken.msgid[:40]}"
+    assert text[0].startswith(head), text[:3]
+    assert text[1].startswith("  error   [mixed-script] ")
+    assert f"locales/be/{ARTICLE}.po:{lines[warned.msgid]}: " in out
+    assert "  warning [quotes] " in out
+    assert "1 error, 2 warnings in 2 entries" in out  # quotes, end-punctuation
+    code, out, _err = run(
+        capsys, "check", "--root", str(newsroom), "--locale", "be", "--errors-only"
+    )
+    assert code == 1 and "warning" not in out.replace("warnings not shown", "")
+    assert out.splitlines()[-1] == "1 error (warnings not shown) in 1 entry"

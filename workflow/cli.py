@@ -320,20 +320,46 @@ def cmd_check(args: argparse.Namespace) -> int:
                         "msgid": f.msgid,
                     }
                 )
+    n_err = sum(1 for r in rows if r["severity"] == Severity.ERROR.value)
+    if args.errors_only:
+        rows = [r for r in rows if r["severity"] == Severity.ERROR.value]
     if args.json:
         _print_json(rows)
     else:
-        for row in rows:
-            print(
-                f"{row['file']}:{row['line']}: {row['severity']} [{row['check']}] {row['message']}"
-            )
-        n_err = sum(1 for r in rows if r["severity"] == Severity.ERROR.value)
-        print(f"{n_err} errors, {len(rows) - n_err} warnings")
+        _print_findings(rows)
+        n_warn = sum(1 for r in rows if r["severity"] != Severity.ERROR.value)
+        entries = len({(r["file"], r["line"]) for r in rows})
+        summary = f"{plural(n_err, 'error')}, {plural(n_warn, 'warning')}"
+        if args.errors_only:
+            summary = f"{plural(n_err, 'error')} (warnings not shown)"
+        print(f"{summary} in {plural(entries, 'entry', 'entries')}" if entries else summary)
+        if n_warn and not args.errors_only:
+            print("edition check --errors-only shows only what blocks publishing")
     if bad or report.errors:
         return errors.EXIT_BAD_INPUT
     if any(r["severity"] == Severity.ERROR.value for r in rows):
         return errors.EXIT_FAILED_CHECK
     return errors.EXIT_OK
+
+
+def _print_findings(rows: list[dict[str, object]]) -> None:
+    """Findings grouped per entry (``FILE:LINE``, then the English), the
+    entries with errors first, each entry's errors before its warnings."""
+    groups: dict[tuple[str, int], list[dict[str, object]]] = {}
+    for row in rows:
+        line = row["line"]
+        groups.setdefault((str(row["file"]), line if isinstance(line, int) else 0), []).append(row)
+
+    def has_error(item: tuple[tuple[str, int], list[dict[str, object]]]) -> bool:
+        return any(r["severity"] == "error" for r in item[1])
+
+    ordered = sorted(groups.items(), key=lambda item: (not has_error(item), item[0]))
+    for (file, line), found in ordered:
+        msgid = " ".join(str(found[0]["msgid"]).split())
+        english = msgid if len(msgid) <= 70 else msgid[:69] + "…"
+        print(f"{file}:{line}: {english}")
+        for r in sorted(found, key=lambda r: r["severity"] != "error"):
+            print(f"  {r['severity']:<7} [{r['check']}] {r['message']}")
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
@@ -558,6 +584,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--article", action="append", metavar="SLUG", help="only this article (repeatable)"
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument(
+        "--errors-only", action="store_true", help="only the errors (what blocks publishing)"
+    )
 
     p = command(
         "draft",

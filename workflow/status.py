@@ -32,7 +32,7 @@ import polib
 
 from .article import Article, load_article, parse_article
 from .catalog import State, entry_state
-from .checks import Finding, Severity, check_catalog
+from .checks import Finding, Severity, check_catalog, word_list_path
 from .config import Settings
 from .errors import WorkflowError
 from .files import sha256
@@ -249,7 +249,12 @@ _SEVERITIES = {s.value: s for s in Severity}
 def _fingerprint(settings: Settings, locale: str) -> str:
     checks = json.dumps(settings.sections.get("checks", {}), sort_keys=True, default=str)
     spelling = "hunspell" if shutil.which("hunspell") else "-"
-    return f"{CACHE_VERSION}|{settings.source}|{locale}|{checks}|{spelling}"
+    words = word_list_path(settings, locale)
+    try:
+        own = sha256(words.read_bytes())
+    except OSError:
+        own = "-"
+    return f"{CACHE_VERSION}|{settings.source}|{locale}|{checks}|{spelling}|{own}"
 
 
 def _summary_json(ed: Edition, engines: dict[str, EngineStats]) -> str:
