@@ -67,7 +67,12 @@ def test_front_matter_values() -> None:
             4,
             "not an ISO date",
         ),
-        ("bad-date2.md", "---\ntitle: A\ndate: 2024-13-45\n---\n\nBody.\n", 3, "not a date in the calendar"),
+        (
+            "bad-date2.md",
+            "---\ntitle: A\ndate: 2024-13-45\n---\n\nBody.\n",
+            3,
+            "not a date in the calendar",
+        ),
         (
             "feb-30.md",
             "---\ntitle: A\ndate: 2025-02-30\n---\n\nBody.\n",

@@ -141,3 +141,59 @@ def test_a_folder_without_articles_is_a_usage_error(tmp_path: Path, command: lis
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "no articles/ folder" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def _with_tty_stderr(*args: str) -> tuple[int, str, bytes]:
+    """Run edition with stderr on a pseudo-terminal and stdout piped."""
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workflow", *args], stdout=subprocess.PIPE, stderr=follower
+    )
+    os.close(follower)
+    err = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        err += chunk
+    out, _ = proc.communicate()
+    os.close(leader)
+    return proc.returncode, out.decode("utf-8"), err
+
+
+@pytest.mark.parametrize("command", ["status", "check", "publish", "assemble"])
+def test_long_commands_draw_a_bar_on_a_terminal_only(newsroom: Path, command: str) -> None:
+    code, out, err = _with_tty_stderr(command, "--root", str(newsroom))
+    assert code == 0, err
+    assert b"[##############################] 4/4" in err and b"\r\x1b[K" in err
+    assert "[#" not in out
+    code, out, err = _with_tty_stderr(command, "--root", str(newsroom), "-q")
+    assert code == 0 and b"[#" not in err
+    piped = edition(command, "--root", str(newsroom))
+    assert piped.returncode == 0 and "[#" not in piped.stderr + piped.stdout
+
+
+def test_sync_summarises_instead_of_a_line_per_file(newsroom: Path) -> None:
+    import shutil
+
+    shutil.rmtree(newsroom / "locales")
+    articles = newsroom / "articles"
+    source = articles / "week-47-labour-shortages.md"
+    for n in range(5):
+        shutil.copy(source, articles / f"copy-{n}.md")
+    result = edition("sync", "--root", str(newsroom))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("9 articles: 27 files written (")
+    assert lines[0].endswith("(-v lists the files)")
+    (articles / "copy-0.md").unlink()
+    shutil.rmtree(newsroom / "locales")
+    verbose = edition("sync", "--root", str(newsroom), "-v")
+    assert verbose.stdout.count("\nwrote locales/") + verbose.stdout.startswith("wrote") == 24

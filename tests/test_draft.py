@@ -519,7 +519,9 @@ def test_a_real_fault_still_exits_1_with_its_reason_once(
         '[tool.edition.engines.libre]\nurl = "http://127.0.0.1:9/"\ntimeout = 1\n',
         encoding="utf-8",
     )
-    code, out, _err = run(capsys, "draft", "--root", str(root), "--locale", "ru", "--engine", "libre")
+    code, out, _err = run(
+        capsys, "draft", "--root", str(root), "--locale", "ru", "--engine", "libre"
+    )
     assert code == 1
     assert "4 entries not drafted because something failed:" in out
     assert "not drafted: " not in out

@@ -428,14 +428,20 @@ def _double_quoted(text: str) -> str:
 
 
 def parse_many(
-    paths: Sequence[Path], mode: str = "sentence"
+    paths: Sequence[Path],
+    mode: str = "sentence",
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> tuple[list[Article], list[ArticleError]]:
     """Load every article; one bad file never stops the others."""
     articles: list[Article] = []
     errors: list[ArticleError] = []
-    for p in paths:
+    for done, p in enumerate(paths):
+        if progress is not None:
+            progress("reading articles", done, len(paths))
         try:
             articles.append(load_article(p, mode))
         except ArticleError as exc:
             errors.append(exc)
+    if progress is not None:
+        progress("reading articles", len(paths), len(paths))
     return articles, errors

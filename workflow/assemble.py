@@ -17,6 +17,7 @@ from .article import Article
 from .config import Settings
 from .errors import WorkflowError
 from .files import WriteBatch
+from .progress import Progress, no_progress
 from .site import _lookup
 
 
@@ -37,12 +38,17 @@ def assemble_edition(article: Article, settings: Settings, locale: str) -> str:
 
 
 def assemble(
-    settings: Settings, articles: Sequence[Article], locales: Sequence[str], out: Path
+    settings: Settings,
+    articles: Sequence[Article],
+    locales: Sequence[str],
+    out: Path,
+    progress: Progress = no_progress,
 ) -> AssembleReport:
     report = AssembleReport()
     batch = WriteBatch()
     try:
-        for article in articles:
+        for done, article in enumerate(articles):
+            progress("assembling editions", done, len(articles))
             for locale in locales:
                 try:
                     text = assemble_edition(article, settings, locale)
@@ -56,6 +62,7 @@ def assemble(
                     continue
                 batch.stage(target, data)
                 report.written.append(target)
+        progress("assembling editions", len(articles), len(articles))
         batch.commit()
     finally:
         batch.discard()

@@ -438,9 +438,7 @@ def _close_spellers() -> None:
 _CYR = "А-Яа-яЁёІіЎў"
 #: A word: Cyrillic letters, with apostrophes (' ’ ʼ, as in прэм'ер, п’ецца)
 #: and hyphens (прэм'ер-міністр) inside it, not next to a Latin letter or digit.
-_CYRILLIC_WORD = re.compile(
-    rf"(?<![\w'’ʼ-])[{_CYR}]+(?:['’ʼ-][{_CYR}]+)*(?![\w'’ʼ]|-\w)"
-)
+_CYRILLIC_WORD = re.compile(rf"(?<![\w'’ʼ-])[{_CYR}]+(?:['’ʼ-][{_CYR}]+)*(?![\w'’ʼ]|-\w)")
 _APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'"})
 
 
@@ -501,8 +499,7 @@ def check_spelling(pair: Pair) -> Iterator[str]:
         bad = [
             w
             for w in bad
-            if "-" not in w
-            or any(p in wrong_parts and not _known(p, own) for p in w.split("-"))
+            if "-" not in w or any(p in wrong_parts and not _known(p, own) for p in w.split("-"))
         ]
     if bad:
         yield (
@@ -518,9 +515,7 @@ def _known(word: str, own: frozenset[str]) -> bool:
     return w in own or w.lower() in own or w.capitalize() in own
 
 
-_LATIN_IN_CYRILLIC = re.compile(
-    rf"[{_CYR}\w]*(?:[{_CYR}][a-zA-Z]|[a-zA-Z][{_CYR}])[{_CYR}\w]*"
-)
+_LATIN_IN_CYRILLIC = re.compile(rf"[{_CYR}\w]*(?:[{_CYR}][a-zA-Z]|[a-zA-Z][{_CYR}])[{_CYR}\w]*")
 #: Latin letters that look like Cyrillic ones, named for the message.
 _LOOKALIKES = {
     "i": "і",

@@ -40,6 +40,41 @@ def _report(error: WorkflowError) -> None:
     print(f"error: {error}", file=sys.stderr)
 
 
+class Bar:
+    """A progress bar on stderr, only at a terminal and never with ``-q``:
+    piped output and logs stay clean.  Redrawn at most ten times a second."""
+
+    def __init__(self, quiet: bool = False) -> None:
+        self.on = sys.stderr.isatty() and not quiet
+        self.last = 0.0
+        self.drawn = False
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        if not self.on:
+            return
+        import time
+
+        now = time.monotonic()
+        if done < total and now - self.last < 0.1:
+            return
+        self.last = now
+        width = 30
+        filled = width * done // total if total else width
+        bar = "#" * filled + "." * (width - filled)
+        print(f"\r\x1b[K{label} [{bar}] {done}/{total}", end="", file=sys.stderr, flush=True)
+        self.drawn = True
+
+    def message(self, text: str) -> None:
+        if self.on:
+            print(f"\r\x1b[K{text} ...", end="", file=sys.stderr, flush=True)
+            self.drawn = True
+
+    def clear(self) -> None:
+        if self.drawn:
+            print("\r\x1b[K", end="", file=sys.stderr, flush=True)
+            self.drawn = False
+
+
 def plural(n: int, word: str, many: str | None = None) -> str:
     """``1 article``, ``2 articles``: counts in messages read as English."""
     return f"{n} {word if n == 1 else (many or word + 's')}"
@@ -83,11 +118,15 @@ def select_articles(settings: Settings, slugs: Sequence[str] | None) -> list[Pat
     return [by_slug[s] for s in dict.fromkeys(slugs)]
 
 
-def load_articles(settings: Settings, slugs: Sequence[str] | None) -> tuple[list[Article], int]:
+def load_articles(
+    settings: Settings, slugs: Sequence[str] | None, bar: Bar | None = None
+) -> tuple[list[Article], int]:
     """Parse the selected articles, reporting every bad one; (articles, bad count)."""
     from .article import parse_many
 
-    articles, bad = parse_many(select_articles(settings, slugs), settings.segment)
+    articles, bad = parse_many(select_articles(settings, slugs), settings.segment, bar)
+    if bar is not None:
+        bar.clear()
     for error in bad:
         _report(error)
     return articles, len(bad)
@@ -139,26 +178,30 @@ def cmd_sync(args: argparse.Namespace) -> int:
         _report(error)
     verb = "would write" if args.check else "wrote"
     root = os.path.join(os.fspath(settings.root), "")
+    # A few files are worth naming; 900 are a wall (-v lists them anyway).
+    # --check names them all: that list is what CI is asked for.
+    listing = not args.quiet and (args.verbose or args.check or len(report.written) <= 10)
     lines: list[str] = []
-    for change in [] if args.quiet else report.written:
+    totals = {"new": 0, "stale": 0, "obsolete": 0, "revived": 0}
+    for change in report.written:
         detail = ""
         if change.stats is not None:
             s = change.stats
-            parts = [
-                f"{n} {label}"
-                for n, label in (
-                    (s.added, "new"),
-                    (s.stale, "stale"),
-                    (s.obsoleted, "obsolete"),
-                    (s.revived, "revived"),
-                )
-                if n
-            ]
+            counted = (
+                (s.added, "new"),
+                (s.stale, "stale"),
+                (s.obsoleted, "obsolete"),
+                (s.revived, "revived"),
+            )
+            for n, label in counted:
+                totals[label] += n
+            parts = [f"{n} {label}" for n, label in counted if n]
             detail = f" ({', '.join(parts)})" if parts else ""
-        # Catalog paths are under the root; as text, cheaper than relative_to.
-        name = os.fspath(change.path)
-        shown = name[len(root) :] if name.startswith(root) else name
-        lines.append(f"{verb} {shown}{detail}\n")
+        if listing:
+            # Catalog paths are under the root; as text, cheaper than relative_to.
+            name = os.fspath(change.path)
+            shown = name[len(root) :] if name.startswith(root) else name
+            lines.append(f"{verb} {shown}{detail}\n")
     sys.stdout.write("".join(lines))
     for slug in report.orphans:
         where = (
@@ -166,9 +209,14 @@ def cmd_sync(args: argparse.Namespace) -> int:
         )
         print(f"article {slug} was removed: its catalogs are {where}")
     unchanged = len(report.changes) - len(report.written)
+    entries = ", ".join(f"{n} {label}" for label, n in totals.items() if n)
     print(
-        f"{report.articles} articles: {len(report.written)} files {verb}, {unchanged} unchanged, "
-        f"{report.cached} articles up to date, {len(report.errors)} errors"
+        f"{plural(report.articles, 'article')}: {plural(len(report.written), 'file')} "
+        f"{'would be written' if args.check else 'written'}"
+        + (f" ({entries} entries)" if entries else "")
+        + f", {unchanged} unchanged, {plural(report.cached, 'article')} up to date, "
+        f"{plural(len(report.errors), 'error')}"
+        + ("" if listing or not report.written else " (-v lists the files)")
     )
     if report.errors:
         return errors.EXIT_BAD_INPUT
@@ -197,9 +245,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     settings = load_settings(args.root)
     locales = _locales(settings, args.locale)
     # The table and the JSON need counts only; the dashboard lists entries.
+    bar = Bar(args.quiet or args.json)
     report = collect(
-        settings, select_articles(settings, args.article), locales, details=bool(args.html)
+        settings,
+        select_articles(settings, args.article),
+        locales,
+        details=bool(args.html),
+        progress=bar,
     )
+    bar.clear()
     bad = report.errors
     for error in report.errors:
         _report(error)
@@ -225,9 +279,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         for line in below:
             print(line, file=sys.stderr)
         if below:
-            print(
-                f"{plural(len(below), 'edition')} below {args.fail_under:g}%", file=sys.stderr
-            )
+            print(f"{plural(len(below), 'edition')} below {args.fail_under:g}%", file=sys.stderr)
             return errors.EXIT_FAILED_CHECK
     return errors.EXIT_OK
 
@@ -299,7 +351,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.root)
     locales = _locales(settings, args.locale)
-    report = collect(settings, select_articles(settings, args.article), locales)
+    bar = Bar(args.quiet or args.json)
+    report = collect(settings, select_articles(settings, args.article), locales, progress=bar)
+    bar.clear()
     bad = report.errors
     for error in report.errors:
         _report(error)
@@ -368,7 +422,13 @@ def cmd_publish(args: argparse.Namespace) -> int:
     settings = load_settings(args.root)
     out = Path(args.out) if args.out else None
     paths = select_articles(settings, None)
-    report = publish(settings, paths, out=out, base_url=args.base_url, wait=args.wait)
+    bar = Bar(args.quiet or args.json)
+    try:
+        report = publish(
+            settings, paths, out=out, base_url=args.base_url, wait=args.wait, progress=bar
+        )
+    finally:
+        bar.clear()
     bad = report.errors
     for error in report.errors:
         _report(error)
@@ -402,14 +462,20 @@ def cmd_assemble(args: argparse.Namespace) -> int:
         if not args.locale
         else (_locales(settings, args.locale))
     )
-    articles, bad = load_articles(settings, args.article)
+    bar = Bar(args.quiet)
+    articles, bad = load_articles(settings, args.article, bar)
     out = Path(args.out) if args.out else settings.root / "editions"
-    report = assemble(settings, articles, locales, out)
+    report = assemble(settings, articles, locales, out, progress=bar)
+    bar.clear()
     for error in report.errors:
         _report(error)
-    for path in report.written:
-        print(f"wrote {path}")
-    print(f"{len(report.written)} written, {len(report.unchanged)} unchanged")
+    if args.verbose:
+        for path in report.written:
+            print(f"wrote {path}")
+    print(
+        f"{plural(len(report.written), 'edition')} written, {len(report.unchanged)} unchanged, "
+        f"in {out}" + ("" if args.verbose or not report.written else " (-v lists them)")
+    )
     return errors.EXIT_BAD_INPUT if bad or report.errors else errors.EXIT_OK
 
 
@@ -437,12 +503,7 @@ def cmd_draft(args: argparse.Namespace) -> int:
             print(f"error: --engine {args.engine}: {exc}", file=sys.stderr)
             return errors.EXIT_USAGE
     slugs = [p.stem for p in select_articles(settings, args.article)]
-    tty = sys.stderr.isatty() and not args.json and not args.quiet
-
-    def progress(message: str) -> None:
-        if tty:
-            print(f"\r\x1b[K{message} ...", end="", file=sys.stderr, flush=True)
-
+    bar = Bar(args.quiet or args.json)
     report = draft(
         settings,
         slugs,
@@ -450,10 +511,9 @@ def cmd_draft(args: argparse.Namespace) -> int:
         engine=args.engine,
         dry_run=args.dry_run,
         wait=args.wait,
-        progress=progress,
+        progress=bar.message,
     )
-    if tty:
-        print("\r\x1b[K", end="", file=sys.stderr, flush=True)
+    bar.clear()
     for error in report.errors:
         _report(error)
     if args.json:
@@ -472,7 +532,9 @@ def cmd_draft(args: argparse.Namespace) -> int:
             by_reason: dict[str, int] = {}
             for f in faults:
                 by_reason[f.reason] = by_reason.get(f.reason, 0) + 1
-            print(f"{plural(len(faults), 'entry', 'entries')} not drafted because something failed:")
+            print(
+                f"{plural(len(faults), 'entry', 'entries')} not drafted because something failed:"
+            )
             for reason, n in sorted(by_reason.items(), key=lambda kv: -kv[1])[:5]:
                 print(f"  {n:5}  {reason}")
             if len(by_reason) > 5:
@@ -546,6 +608,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="move catalogs of removed articles to locales/.obsolete/",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="print only errors and the summary")
+    p.add_argument("-v", "--verbose", action="store_true", help="list every file written")
     p.add_argument(
         "--wait",
         type=float,
@@ -564,6 +627,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--article", action="append", metavar="SLUG", help="only this article (repeatable)"
     )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--html", metavar="FILE", help="also write a self-contained dashboard page")
     p.add_argument(
@@ -583,6 +647,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--article", action="append", metavar="SLUG", help="only this article (repeatable)"
     )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument(
         "--errors-only", action="store_true", help="only the errors (what blocks publishing)"
@@ -636,6 +701,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--base-url", metavar="URL", help="absolute URL of the site, for links and feeds"
     )
     p.add_argument("--strict", action="store_true", help="exit 1 when any article is held back")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="machine-readable report")
     p.add_argument(
         "--wait", type=float, default=30.0, metavar="SECONDS", help="how long to wait for the lock"
@@ -651,6 +717,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--article", action="append", metavar="SLUG", help="only this article (repeatable)"
     )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument("-v", "--verbose", action="store_true", help="list every file written")
     p.add_argument("--out", metavar="DIR", help="output folder (default: editions/ in the root)")
 
     p = command(

@@ -155,7 +155,9 @@ def _check_table(name: str, table: dict[str, Any], keys: dict[str, type], path: 
         if key not in keys:
             guess = difflib.get_close_matches(key, list(keys), n=1)
             hint = f"did you mean '{guess[0]}'?" if guess else "known: " + ", ".join(keys)
-            raise ConfigError(f"unknown setting '{key}' in [tool.edition.{name}]", path=path, hint=hint)
+            raise ConfigError(
+                f"unknown setting '{key}' in [tool.edition.{name}]", path=path, hint=hint
+            )
         if not isinstance(value, keys[key]):
             raise ConfigError(
                 f"[tool.edition.{name}] {key} must be a {keys[key].__name__}", path=path

@@ -215,7 +215,9 @@ def advice(settings: Settings, report: DraftReport, engine: str | None = None) -
         lines.append("      [tool.edition.routes]")
         for loc in sorted(per_locale):
             steps = [*routes_for(settings, loc, None), "google"]
-            lines.append(f"      {loc} = [{', '.join(repr(x).replace(chr(39), chr(34)) for x in steps)}]")
+            lines.append(
+                f"      {loc} = [{', '.join(repr(x).replace(chr(39), chr(34)) for x in steps)}]"
+            )
         lines.append(
             "    (google and mymemory need no key; deepl and libre cover ru only; "
             "for one run: edition draft --engine google)"
@@ -312,9 +314,7 @@ class _Run:
             reason = f"{name} unavailable: {self.report.dropped.get(name, 'dropped')}"
             return {}, dict.fromkeys(texts, (reason, True))
         if not engine.supports(source, target):
-            return {}, dict.fromkeys(
-                texts, (f"{name} does not translate {source}→{target}", False)
-            )
+            return {}, dict.fromkeys(texts, (f"{name} does not translate {source}→{target}", False))
         results: dict[str, str] = {}
         failed: dict[str, tuple[str, bool]] = {}
         todo = []
@@ -533,7 +533,7 @@ def draft(
                         left = sum(1 for t in todos if t.result is None)
                         progress(f"{locale}: {step} for {left} entries")
                     _apply_step(run, step, locale, todos, threshold)
-                _finish(settings, report, locale, todos, dry_run)
+                _finish(settings, report, locale, todos, dry_run, progress)
         finally:
             cache.close()
             for eng in run.engines.values():
@@ -544,7 +544,12 @@ def draft(
 
 
 def _finish(
-    settings: Settings, report: DraftReport, locale: str, todos: list[_Todo], dry_run: bool
+    settings: Settings,
+    report: DraftReport,
+    locale: str,
+    todos: list[_Todo],
+    dry_run: bool,
+    progress: Callable[[str], None] | None = None,
 ) -> None:
     by_slug: dict[str, dict[Key, tuple[str, str]]] = {}
     matched: dict[str, dict[Key, str]] = {}
@@ -556,7 +561,10 @@ def _finish(
             by_slug.setdefault(todo.slug, {})[todo.key] = todo.result
             if todo.matched is not None:
                 matched.setdefault(todo.slug, {})[todo.key] = todo.matched
-    for slug, drafts in by_slug.items():
+    for done, (slug, drafts) in enumerate(by_slug.items()):
+        if progress is not None:
+            # Writing is the last seconds of a long run: say so, not the last step.
+            progress(f"{locale}: writing catalogs {done}/{len(by_slug)}")
         if dry_run:
             for label, _text in drafts.values():
                 report.drafted[(label.split()[0], locale)] += 1

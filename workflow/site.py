@@ -50,6 +50,7 @@ from .config import Settings
 from .errors import ConfigError, WorkflowError
 from .files import fsync_dir, root_lock, sha256, syncfs
 from .poformat import read_po
+from .progress import Progress, no_progress
 from .segment import Segment
 from .status import Edition, collect
 
@@ -137,7 +138,8 @@ def _reasons(ed: Edition) -> list[str]:
             reasons.append(f"{ed.counts[state]} {state.value}: {named}{more}")
     if ed.errors:
         first = next(f for f in ed.findings if f.severity.value == "error")
-        reasons.append(f"{ed.errors} check errors, e.g. [{first.check}] {first.message}")
+        errors = "1 check error" if ed.errors == 1 else f"{ed.errors} check errors"
+        reasons.append(f"{errors}, e.g. [{first.check}] {first.message}")
     return reasons
 
 
@@ -554,6 +556,7 @@ def publish(
     out: Path | None = None,
     base_url: str | None = None,
     wait: float = 30.0,
+    progress: Progress = no_progress,
 ) -> PublishReport:
     """Build the complete site for the articles at ``paths`` and swap it in atomically."""
     out = (out if out is not None else settings.root / "site").absolute()
@@ -565,7 +568,7 @@ def publish(
         previous: dict[str, Any] = live_manifest["articles"] if live_manifest else {}
         renderer = Renderer(settings, site)
         site_key = _site_key(settings, site)
-        plan = _plan(settings, paths, renderer, site_key, previous, report)
+        plan = _plan(settings, paths, renderer, site_key, previous, report, progress)
         if live_manifest is not None and live_manifest == plan.manifest:
             return report  # the live site is exactly what would be built
         builds = _builds_dir(out)
@@ -589,6 +592,7 @@ def _plan(
     site_key: str,
     previous: dict[str, Any],
     report: PublishReport,
+    progress: Progress = no_progress,
 ) -> _Plan:
     """Decide what each article contributes; render the ones that changed."""
     sources = {p.stem: p for p in paths}
@@ -600,13 +604,17 @@ def _plan(
     # now: it needs no parsing, reading of catalogs or checking.
     unchanged = {slug for slug in sources if previous.get(slug, {}).get("key") == keys[slug]}
     status = collect(
-        settings, [p for s, p in sources.items() if s not in unchanged], settings.locales
+        settings,
+        [p for s, p in sources.items() if s not in unchanged],
+        settings.locales,
+        progress=progress,
     )
     report.errors.extend(status.errors)
     by_slug = {st.article.slug: st for st in status.articles}
     plan = _Plan({"site": site_key, "articles": {}}, {loc: [] for loc in renderer.languages})
     articles: dict[str, Any] = plan.manifest["articles"]
-    for slug in sorted(sources):
+    for done, slug in enumerate(sorted(sources)):
+        progress("rendering pages", done, len(sources))
         if slug in unchanged:
             articles[slug] = previous[slug]
             report.reused.append(slug)
@@ -635,6 +643,7 @@ def _plan(
         articles[slug] = _manifest_entry(settings, keys[slug], article, page_of)
         report.rendered.append(slug)
         report.published.append(slug)
+    progress("rendering pages", len(sources), len(sources))
     for slug, entry in articles.items():
         for loc in renderer.languages:
             plan.pages[loc].append(_page_from_manifest(entry, loc, slug))

@@ -38,6 +38,7 @@ from .errors import WorkflowError
 from .files import sha256
 from .ledger import Ledger
 from .poformat import read_po
+from .progress import Progress, no_progress
 
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 
@@ -449,9 +450,7 @@ def _article_info(
 
 def _distinct(article: Article) -> list[tuple[str | None, str]]:
     """The article's distinct (msgctxt, msgid), in order: its catalog's entries."""
-    return list(
-        dict.fromkeys((s.msgctxt, s.msgid) for s in article.segments if s.kind != "number")
-    )
+    return list(dict.fromkeys((s.msgctxt, s.msgid) for s in article.segments if s.kind != "number"))
 
 
 def _decode_article(data: bytes, path: Path) -> str:
@@ -467,6 +466,7 @@ def collect(
     paths: Sequence[Path],
     locales: Sequence[str],
     details: bool = True,
+    progress: Progress = no_progress,
 ) -> Report:
     """Every selected article's editions; bad articles and catalogs are listed.
 
@@ -490,7 +490,8 @@ def collect(
     ledger = Ledger.for_root(settings.state_dir) if has_ledger else None
     fingerprints = {loc: f"{_fingerprint(settings, loc)}|{has_ledger}" for loc in locales}
     try:
-        for path in paths:
+        for done, path in enumerate(paths):
+            progress("reading articles and catalogs", done, len(paths))
             try:
                 data = path.read_bytes()
                 info, n_segments, n_words, article_key = _article_info(path, data, cache, settings)
@@ -546,6 +547,7 @@ def collect(
         if ledger is not None:
             ledger.close()
         cache.close()
+    progress("reading articles and catalogs", len(paths), len(paths))
     statuses.sort(key=lambda s: (s.article.date, s.article.slug), reverse=True)
     return Report(settings.source, tuple(locales), statuses, engines, errors)
 
