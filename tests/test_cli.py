@@ -197,3 +197,61 @@ def test_sync_summarises_instead_of_a_line_per_file(newsroom: Path) -> None:
     shutil.rmtree(newsroom / "locales")
     verbose = edition("sync", "--root", str(newsroom), "-v")
     assert verbose.stdout.count("\nwrote locales/") + verbose.stdout.startswith("wrote") == 24
+
+
+def test_serve_shows_a_fresh_dashboard_and_refuses_bad_ports(newsroom: Path) -> None:
+    import socket
+    import urllib.request
+
+    assert edition("publish", "--root", str(newsroom)).returncode == 0
+    # A dashboard left by an earlier run, claiming everything is ready.
+    state = newsroom / ".edition"
+    state.mkdir(exist_ok=True)
+    (state / "status.html").write_text("<p>old: every article ready</p>", encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workflow", "serve", "--root", str(newsroom), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("serving http://127.0.0.1:"), line
+        url = line.split()[1]
+
+        def get(path: str) -> str:
+            with urllib.request.urlopen(url + path, timeout=30) as response:
+                text: str = response.read().decode("utf-8")
+            return text
+
+        page = get("status.html")
+        assert "old: every article ready" not in page and "Generated at " in page
+        assert page.count('<span class="is-held">held</span>') == 0
+        # A translator empties an entry while the server runs: the next request shows it.
+        from workflow.poformat import format_po, read_po
+
+        slug = "week-47-labour-shortages"
+        po_path = newsroom / "locales" / "ru" / f"{slug}.po"
+        po = read_po(po_path)
+        next(e for e in po if not e.obsolete).msgstr = ""
+        po_path.write_text(format_po(po), encoding="utf-8")
+        page = get("status.html")
+        assert '<span class="is-held">held</span>' in page
+        assert "untranslated" in get(f"status/{slug}.html")
+        with socket.socket() as busy:
+            busy.bind(("127.0.0.1", 0))
+            busy.listen()
+            port = busy.getsockname()[1]
+            result = edition("serve", "--root", str(newsroom), "--port", str(port))
+            assert result.returncode == 2
+            assert (
+                result.stderr.count("\n") == 1
+                and f"port {port} on 127.0.0.1 is in use" in result.stderr
+            )
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+    result = edition("serve", "--root", str(newsroom), "--port", "99999")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "99999 is not a port" in result.stderr

@@ -239,7 +239,6 @@ def _locales(settings: Settings, wanted: Sequence[str] | None) -> list[str]:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from .files import atomic_write
     from .status import collect
 
     settings = load_settings(args.root)
@@ -258,9 +257,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     for error in report.errors:
         _report(error)
     if args.html:
-        from .dashboard import render_dashboard
+        from .dashboard import write_dashboard
 
-        atomic_write(Path(args.html), render_dashboard(report).encode("utf-8"))
+        write_dashboard(Path(args.html), report, prune=not args.article)
     if args.json:
         _print_json(report.as_json())
     else:
@@ -479,15 +478,67 @@ def cmd_assemble(args: argparse.Namespace) -> int:
     return errors.EXIT_BAD_INPUT if bad or report.errors else errors.EXIT_OK
 
 
+def port_number(text: str) -> int:
+    """``--port``: 0 (any free port) to 65535, refused by argparse otherwise."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{port} is not a port: use 1-65535, or 0 for any free one"
+        )
+    return port
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    import threading
+
+    from .dashboard import newest_change, write_dashboard
     from .serve import serve
+    from .status import collect
 
     settings = load_settings(args.root)
     out = Path(args.out) if args.out else settings.root / "site"
     if not out.exists():
         raise WorkflowError("no site has been built yet", path=out, hint="run edition publish")
     dashboard = settings.state_dir / "status.html"
-    serve(out, dashboard, args.port, announce=lambda url: print(f"serving {url}", flush=True))
+    lock = threading.Lock()
+    seen: list[tuple[int, int]] = []
+
+    def refresh() -> None:
+        """Write the dashboard again when anything it shows has changed."""
+        with lock:
+            files = [
+                *settings.article_paths(),
+                *settings.locales_dir.glob("*/*.po"),
+                *settings.locales_dir.glob("*/words.txt"),
+                settings.root / "pyproject.toml",
+            ]
+            mark = (len(files), newest_change(files))
+            if seen and seen[-1] == mark and dashboard.is_file():
+                return
+            report = collect(settings, settings.article_paths(), settings.locales)
+            write_dashboard(dashboard, report)
+            seen.append(mark)
+
+    refresh()  # fresh from the start, never one left by an earlier run
+    try:
+        serve(
+            out,
+            dashboard,
+            args.port,
+            announce=lambda url: print(f"serving {url} (dashboard: {url}status.html)", flush=True),
+            refresh=refresh,
+        )
+    except OSError as exc:
+        reason = "is in use" if exc.errno in (98, 48) else f"cannot be opened ({exc.strerror})"
+        print(
+            f"error: port {args.port} on 127.0.0.1 {reason} (pick another with --port, "
+            "or --port 0 for any free one)",
+            file=sys.stderr,
+        )
+        return errors.EXIT_USAGE
     return errors.EXIT_OK
 
 
@@ -629,7 +680,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--html", metavar="FILE", help="also write a self-contained dashboard page")
+    p.add_argument(
+        "--html",
+        metavar="FILE",
+        help="also write the dashboard: FILE and a page per article in FILE's name without .html",
+    )
     p.add_argument(
         "--fail-under",
         type=float,
@@ -729,7 +784,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", metavar="DIR", help="the built site (default: site/ in the root)")
     p.add_argument(
-        "--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000; 0: any)"
+        "--port", type=port_number, default=8000, help="port on 127.0.0.1 (default 8000; 0: any)"
     )
 
     p = command(

@@ -58,6 +58,8 @@ class Pending:
     msgid: str
     msgstr: str
     line: int | None
+    #: The English a stale entry was translated from (``#| msgid``).
+    previous: str | None = None
 
 
 @dataclass
@@ -231,7 +233,14 @@ def edition_status(
             ed.reviewed_words += n
         else:
             ed.pending.append(
-                Pending(state, entry.msgctxt, entry.msgid, entry.msgstr, entry.linenum or None)
+                Pending(
+                    state,
+                    entry.msgctxt,
+                    entry.msgid,
+                    entry.msgstr,
+                    entry.linenum or None,
+                    entry.previous_msgid if state is State.STALE else None,
+                )
             )
     ed.findings = check_catalog(po, locale, settings)
     ed.errors = sum(1 for f in ed.findings if f.severity is Severity.ERROR)
@@ -242,7 +251,7 @@ def edition_status(
 # -- the warm path: results cached by content hash -------------------------------
 
 #: Bumped whenever counting or checking changes, so old results are recomputed.
-CACHE_VERSION = "3"
+CACHE_VERSION = "4"
 _STATES = {s.value: s for s in State}
 _SEVERITIES = {s.value: s for s in Severity}
 
@@ -279,7 +288,7 @@ def _details_json(ed: Edition) -> str:
                 [f.check, f.severity.value, f.message, f.msgctxt, f.msgid, f.line]
                 for f in ed.findings
             ],
-            [[p.state.value, p.msgctxt, p.msgid, p.msgstr, p.line] for p in ed.pending],
+            [[p.state.value, p.msgctxt, p.msgid, p.msgstr, p.line, p.previous] for p in ed.pending],
         ],
         ensure_ascii=False,
     )
@@ -302,7 +311,8 @@ def _edition_from_cache(
             for c, sev, m, ctxt, mid, line in findings
         ]
         ed.pending = [
-            Pending(_STATES[st], ctxt, mid, text, line) for st, ctxt, mid, text, line in pending
+            Pending(_STATES[st], ctxt, mid, text, line, prev)
+            for st, ctxt, mid, text, line, prev in pending
         ]
     stats = {name: EngineStats(int(a), int(b), float(c)) for name, (a, b, c) in engines.items()}
     return ed, stats
