@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -255,3 +256,40 @@ def test_serve_shows_a_fresh_dashboard_and_refuses_bad_ports(newsroom: Path) -> 
     result = edition("serve", "--root", str(newsroom), "--port", "99999")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "99999 is not a port" in result.stderr
+
+
+def test_version() -> None:
+    from workflow import __version__
+
+    result = edition("--version")
+    assert result.returncode == 0 and result.stdout == f"edition {__version__}\n"
+
+
+@pytest.mark.parametrize(
+    ("damage", "says"),
+    [
+        (
+            lambda text: text.replace('msgstr "', '<<<<<<< HEAD\nmsgstr "', 1).replace(
+                "\n\n", '\n=======\nmsgstr "x"\n>>>>>>> theirs\n\n', 2
+            ),
+            "unresolved merge conflict: git left its <<<<<<< ======= >>>>>>> lines here",
+        ),
+        (
+            lambda text: text.replace('msgstr "Коратка', 'msgstr "Ён сказаў "так" Коратка', 1),
+            'a quotation mark (") inside the text is not escaped',
+        ),
+    ],
+)
+def test_po_syntax_errors_say_what_happened_and_what_to_do(
+    newsroom: Path, damage: Callable[[str], str], says: str
+) -> None:
+    slug = "week-47-labour-shortages"
+    po = newsroom / "locales" / "be" / f"{slug}.po"
+    text = po.read_text(encoding="utf-8")
+    damaged = damage(text)
+    assert damaged != text
+    po.write_text(damaged, encoding="utf-8")
+    result = edition("status", "--root", str(newsroom))
+    assert result.returncode == 3
+    line = next(x for x in result.stderr.splitlines() if f"{slug}.po:" in x)
+    assert says in line and "syntax error" not in line and "(" in line

@@ -626,6 +626,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Translate and publish a newsroom's articles in English, Belarusian and Russian.",
         epilog="Exit codes: 0 done, 1 a check failed, 2 usage, 3 bad input, 4 busy, 130 interrupted.",
     )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"edition {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, func: Command, help_text: str, example: str) -> argparse.ArgumentParser:
