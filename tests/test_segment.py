@@ -246,3 +246,15 @@ def test_one_line_shortcut_on_generated_bodies(
     body = "".join(start + " ".join(words) + end for start, words, end in lines)
     with pytest.MonkeyPatch.context() as monkeypatch:
         _both_paths(body, monkeypatch)
+
+
+def test_comments_name_the_heading_a_segment_sits_under() -> None:
+    article = load_article(ROOT / "articles" / "week-47-labour-shortages.md")
+    by_text = {s.msgid: s.comment for s in article.segments}
+    assert by_text["The shortage has several causes."] == (
+        'paragraph 2, sentence 1, under "The week in brief"'
+    )
+    assert by_text["The week in brief"] == "heading 1"
+    assert by_text["Society"] == "front matter: section"
+    later = [s for s in article.segments if s.kind == "paragraph"][-1]
+    assert "under" in later.comment and "The week in brief" not in later.comment

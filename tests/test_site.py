@@ -558,3 +558,42 @@ def test_number_only_cells_are_written_in_the_locales_notation(tmp_path: Path) -
     assert "| 12,4 | +3,1\xa0% |" in ru and "| 11,7 | \u22122,4\xa0% |" in ru
     # And they are no entry of the catalogs.
     assert 'msgid "12.4"\n' not in (root / "locales" / f"{slug}.pot").read_text(encoding="utf-8")
+
+
+def test_a_translator_can_join_two_sentences_into_one(tmp_path: Path) -> None:
+    """msgstr "=" means "joined with the previous sentence" (README, Catalogs)."""
+    from workflow.checks import check_catalog
+    from workflow.cli import main
+    from workflow.poformat import format_po, read_po
+
+    root = tmp_path / "root"
+    shutil.copytree(ROOT / "articles", root / "articles")
+    shutil.copytree(ROOT / "locales", root / "locales")
+    slug = "week-47-labour-shortages"
+    be = root / "locales" / "be" / f"{slug}.po"
+    po = read_po(be)
+    first = next(e for e in po if e.msgid == "The shortage has several causes.")
+    second = next(e for e in po if e.msgid.startswith("The working-age population"))
+    assert "sentence 2" in second.comment
+    joined = (
+        "У дэфіцыту некалькі прычын: насельніцтва ў працаздольным узросце скарачаецца "
+        "больш за дзесяць гадоў, а эміграцыя пасля 2020 года забрала дзясяткі тысяч "
+        "спецыялістаў, асабліва ў ІТ і медыцыне."
+    )
+    first.msgstr, second.msgstr = joined, "="
+    be.write_text(format_po(po), encoding="utf-8")
+    # Counted as translated, no check error (numbers of both sources are in it).
+    errors = [f for f in check_catalog(read_po(be), "be") if f.severity.value == "error"]
+    assert errors == []
+    assert main(["status", "--root", str(root), "--fail-under", "100", "--article", slug]) == 0
+    assert main(["assemble", "--root", str(root), "--article", slug, "--locale", "be"]) == 0
+    text = (root / "editions" / "be" / f"{slug}.md").read_text(encoding="utf-8")
+    assert joined + " Працоўная міграцыя" in text
+    paragraph = next(line for line in text.splitlines() if joined[:20] in line)
+    assert "=" not in paragraph and "  " not in paragraph
+    # "=" on the first sentence of a paragraph has nothing to join.
+    po = read_po(be)
+    next(e for e in po if e.msgid == "The shortage has several causes.").msgstr = "="
+    be.write_text(format_po(po), encoding="utf-8")
+    found = [f for f in check_catalog(read_po(be), "be") if f.check == "join"]
+    assert len(found) == 1 and found[0].severity.value == "error"

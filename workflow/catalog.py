@@ -54,6 +54,17 @@ def now_stamp(when: dt.datetime | None = None) -> str:
     return when.strftime("%Y-%m-%d %H:%M%z")
 
 
+#: A translation of just "=" means "joined with the previous sentence": the
+#: translator wrote one sentence for two, in the previous entry's msgstr.
+#: The entry counts as translated; assembly writes nothing for it; the
+#: checks compare the previous entry's translation with both sources.
+JOINED = "="
+
+
+def is_joined(entry: polib.POEntry) -> bool:
+    return not entry.msgid_plural and entry.msgstr == JOINED
+
+
 class State(enum.StrEnum):
     """Where an entry stands (DESIGN.md, Catalog states)."""
 

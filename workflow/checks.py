@@ -20,7 +20,7 @@ import functools
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -580,14 +580,22 @@ def translations(entry: polib.POEntry) -> list[tuple[str, str]]:
 
 
 def check_entry(
-    entry: polib.POEntry, locale: str, settings: Settings | None = None
+    entry: polib.POEntry,
+    locale: str,
+    settings: Settings | None = None,
+    joined: Sequence[str] = (),
 ) -> list[Finding]:
-    """Every finding of every check on one entry, minus the silenced ones."""
+    """Every finding of every check on one entry, minus the silenced ones.
+    ``joined``: the sources of the following entries whose translation is
+    "=" (joined with this one): this translation stands for all of them."""
     if entry.obsolete:
         return []
     skip = ignored(entry.tcomment) | _disabled(settings)
     findings: list[Finding] = []
-    for source, translation in translations(entry):
+    pairs = translations(entry)
+    if joined and pairs:
+        pairs = [(" ".join([pairs[0][0], *joined]), pairs[0][1])]
+    for source, translation in pairs:
         pair = Pair(source, translation, locale, settings)
         for chk in CHECKS.values():
             if chk.name in skip:
@@ -613,9 +621,41 @@ def _disabled(settings: Settings | None) -> set[str]:
     return {str(v) for v in value} if isinstance(value, list) else set()
 
 
+_SENTENCE_NO = re.compile(r"\bsentence (\d+)")
+
+
 def check_catalog(po: polib.POFile, locale: str, settings: Settings | None = None) -> list[Finding]:
-    """Findings for every live entry of a catalog, in catalog order."""
+    """Findings for every live entry of a catalog, in catalog order.
+
+    An entry translated as "=" is joined with the previous one (see
+    `workflow.catalog.JOINED`): it is checked as part of that entry, and it
+    must follow a sentence of the same block that has a translation."""
+    from .catalog import is_joined
+
+    live = [e for e in po if not e.obsolete]
     findings: list[Finding] = []
-    for entry in po:
-        findings.extend(check_entry(entry, locale, settings))
+    for i, entry in enumerate(live):
+        if is_joined(entry):
+            number = _SENTENCE_NO.search(entry.comment or "")
+            before = live[i - 1] if i else None
+            if number is None or int(number.group(1)) < 2 or before is None or not before.msgstr:
+                findings.append(
+                    Finding(
+                        "join",
+                        Severity.ERROR,
+                        '"=" joins a sentence with the one before it in the same paragraph, '
+                        "and this entry has none (translate it, or put the joined translation "
+                        "in the previous sentence's entry)",
+                        entry.msgctxt,
+                        entry.msgid,
+                        entry.linenum or None,
+                    )
+                )
+            continue
+        joined: list[str] = []
+        for following in live[i + 1 :]:
+            if not is_joined(following):
+                break
+            joined.append(following.msgid)
+        findings.extend(check_entry(entry, locale, settings, joined))
     return findings

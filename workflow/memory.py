@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from .catalog import State, entry_state
+from .catalog import JOINED, State, entry_state
 from .config import Settings
 from .errors import WorkflowError
 from .files import atomic_write
@@ -115,7 +115,12 @@ def catalog_pairs(settings: Settings, locale: str) -> list[tuple[str, str]]:
         except WorkflowError:
             continue  # reported by sync and status; the memory does without it
         for entry in [*po, *po.obsolete_entries()]:
-            if entry.msgid and not entry.msgid_plural and entry_state(entry) is State.REVIEWED:
+            if (
+                entry.msgid
+                and not entry.msgid_plural
+                and entry_state(entry) is State.REVIEWED
+                and entry.msgstr != JOINED  # says nothing about this text alone
+            ):
                 pairs.append((entry.msgid, entry.msgstr))
     return pairs
 

@@ -121,7 +121,8 @@ class BlockSlot:
         it = iter(texts)
         for group in self.groups:
             parts = [next(it) for _ in group.segments]
-            out.append(group.prefix + " ".join(p.strip() for p in parts) + group.after)
+            # An empty part is a sentence joined with the one before it.
+            out.append(group.prefix + " ".join(p.strip() for p in parts if p.strip()) + group.after)
         return "".join(out)
 
 
@@ -707,7 +708,7 @@ def segment_body(
     if numbers == list(range(base, base + len(numbers))) and all(
         slots[k].start < slots[k + 1].start for k in range(len(slots) - 1)
     ):
-        return b.segments, slots  # already in document order, as usual
+        return _under_headings(b.segments), slots  # already in document order, as usual
     # Segment order is document order: renumber by slot order.  (Reference
     # titles come last from the builder, wherever their definitions are.)
     slots = sorted(slots, key=lambda slot: slot.start)
@@ -717,7 +718,36 @@ def segment_body(
         for s in slot.segments:
             new_index[s] = base + len(segments)
             segments.append(b.segments[s - base])
-    return segments, [_renumber(slot, new_index) for slot in slots]
+    return _under_headings(segments), [_renumber(slot, new_index) for slot in slots]
+
+
+def _under_headings(segments: list[Segment]) -> list[Segment]:
+    """Each segment's comment names the heading it sits under
+    (``paragraph 4, sentence 2, under "What the plan contains"``): a
+    translator in Poedit sees one entry at a time, and "paragraph 4" alone
+    says nothing about what the text is about."""
+    heading: str | None = None
+    parts: list[str] = []
+    current = ""
+    out: list[Segment] = []
+    for seg in segments:
+        if seg.kind == "heading":
+            label = seg.comment.split(",", 1)[0]
+            if label != current:
+                current, parts = label, []
+            parts.append(seg.msgid)
+            heading = " ".join(parts)
+            out.append(seg)
+            continue
+        current = ""
+        if heading is None:
+            out.append(seg)
+            continue
+        shown = heading if len(heading) <= 60 else heading[:59] + "…"
+        out.append(
+            Segment(seg.msgid, seg.msgctxt, seg.kind, seg.line, f'{seg.comment}, under "{shown}"')
+        )
+    return out
 
 
 def _renumber(slot: Slot, index: dict[int, int]) -> Slot:

@@ -45,7 +45,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, s
 from markdown_it import MarkdownIt
 
 from .article import Article, load_article, parse_article
-from .catalog import State, entry_state
+from .catalog import JOINED, State, entry_state
 from .config import Settings
 from .errors import ConfigError, WorkflowError
 from .files import fsync_dir, root_lock, sha256, syncfs
@@ -178,7 +178,9 @@ def _lookup(po_path: Path, locale: str | None = None) -> Callable[[Segment], str
     def lookup(seg: Segment) -> str | None:
         if seg.kind == "number":
             return localize_number(seg.msgid, locale) if locale else None
-        return table.get((seg.msgctxt, seg.msgid))
+        text = table.get((seg.msgctxt, seg.msgid))
+        # Joined with the previous sentence, whose translation says both.
+        return "" if text == JOINED else text
 
     return lookup
 

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 #: 2: files are keyed by their path relative to the content root, so that a
 #: copied or moved root keeps its cache.  3: a catalog's recorded hash is
 #: always that of sync's own rendering (`_State.own`).
-STATE_VERSION = 4
+STATE_VERSION = 5
 #: How often a catalog that keeps changing under us is merged again.
 _RETRIES = 5
 
