@@ -77,7 +77,7 @@ def test_publishes_every_edition_of_the_sample(
     for lang in LANGS:
         assert f'hreflang="{lang}" href="https://review.example.org/{lang}/{ARTICLE}/"' in ru
     assert 'hreflang="x-default" href="https://review.example.org/en/' in ru
-    assert "беларуская" in ru and "English" in ru and "русский" in ru
+    assert "Беларуская" in ru and "English" in ru and "Русский" in ru
     be = (site / "be" / ARTICLE / "index.html").read_text(encoding="utf-8")
     assert "19–25 мая 2025" in be
     en = (site / "en" / ARTICLE / "index.html").read_text(encoding="utf-8")
@@ -597,3 +597,75 @@ def test_a_translator_can_join_two_sentences_into_one(tmp_path: Path) -> None:
     be.write_text(format_po(po), encoding="utf-8")
     found = [f for f in check_catalog(read_po(be), "be") if f.check == "join"]
     assert len(found) == 1 and found[0].severity.value == "error"
+
+
+def test_period_dashes_and_belarusian_abbreviations() -> None:
+    import datetime as dt
+
+    from workflow.site import format_period
+
+    start, end = dt.date(2025, 4, 28), dt.date(2025, 5, 4)
+    assert format_period(start, end, "be") == "28 крас. – 4 мая 2025"
+    assert format_period(start, end, "ru") == "28 апр. – 4 мая 2025\u202fг."
+    same = (dt.date(2025, 5, 19), dt.date(2025, 5, 25))
+    assert format_period(*same, "be") == "19–25 мая 2025"
+    assert format_period(*same, "ru") == "19–25 мая 2025\u202fг."
+    assert (
+        format_period(dt.date(2025, 11, 3), dt.date(2025, 12, 7), "be") == "3 ліст. – 7 снеж. 2025"
+    )
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
+def test_site_typography_in_each_edition(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    root = tmp_path / "root"
+    shutil.copytree(ROOT / "articles", root / "articles")
+    shutil.copytree(ROOT / "locales", root / "locales")
+    (root / "pyproject.toml").write_text(
+        '[tool.edition.site]\ntitle = {en = "Weekly Review", be = "Тыднёвы агляд", '
+        'ru = "Еженедельное обозрение"}\n',
+        encoding="utf-8",
+    )
+    article = root / "articles" / f"{ARTICLE}.md"
+    text = article.read_text(encoding="utf-8")
+    authors = next(line for line in text.splitlines() if line.startswith("authors:"))
+    article.write_text(
+        text.replace(
+            authors,
+            "authors: [{en: Alena Karpovich, be: Алена Карповіч, ru: Алёна Карпович}, Ihar Sidarenka]",
+        ),
+        encoding="utf-8",
+    )
+    code, _out, err = run(capsys, "publish", "--root", str(root))
+    assert code == 0, err
+    site = root / "site"
+    be = (site / "be" / ARTICLE / "index.html").read_text(encoding="utf-8")
+    ru = (site / "ru" / ARTICLE / "index.html").read_text(encoding="utf-8")
+    en = (site / "en" / ARTICLE / "index.html").read_text(encoding="utf-8")
+    assert "Алена Карповіч, Ihar Sidarenka" in be and "Алёна Карпович" in ru
+    assert "Alena Karpovich" in en
+    assert "19–25 мая 2025" in be and "19–25 мая 2025\u202fг." in ru  # one dash style
+    assert "<td>\u22122,4\u00a0%</td>" in ru or ">\u22122,4\u00a0%<" in ru  # a minus sign
+    assert ">Беларуская<" in ru and ">Русский<" in be
+    chooser = (site / "index.html").read_text(encoding="utf-8")
+    for title in ("Weekly Review", "Тыднёвы агляд", "Еженедельное обозрение"):
+        assert title in chooser  # every edition's title, not only the English one
+    # What a reader sees: the period keeps its case ("г.", not "Г.").
+    probe = site / "ru" / ARTICLE / "probe.html"
+    probe.write_text(
+        ru.replace(
+            "</body>",
+            "<pre id=probe></pre><script>document.getElementById('probe').textContent ="
+            " document.querySelector('.period').innerText;</script></body>",
+        ),
+        encoding="utf-8",
+    )
+    shown = subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", probe.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    assert re.search(r'<pre id="probe">19–25 мая 2025\s?г\.</pre>', shown), shown[-400:]

@@ -65,6 +65,9 @@ class FrontMatter:
     period_start: dt.date | None = None
     period_end: dt.date | None = None
     authors: tuple[str, ...] = ()
+    #: Each author's name per locale (``{en: ..., be: ..., ru: ...}``); a
+    #: name given as plain text has the one key "".
+    author_names: tuple[dict[str, str], ...] = ()
     tags: tuple[str, ...] = ()
     #: Every key as YAML read it, including ones the tool does not know.
     extra: dict[str, object] = field(default_factory=dict)
@@ -312,10 +315,15 @@ def _parse_front_matter(
         )
         if period_end < period_start:
             raise fail("period", "period ends before it starts", "swap 'start' and 'end'")
-    authors = _as_strings(
+    author_names = _as_authors(
         data.get("authors"),
-        lambda m: fail("authors", f"'authors' {m}", "write [Name One, Name Two]"),
+        lambda m: fail(
+            "authors",
+            f"'authors' {m}",
+            "write [Name One, Name Two], or per locale [{en: Name, be: Імя, ru: Имя}]",
+        ),
     )
+    authors = tuple(next(iter(names.values())) for names in author_names)
     tags = _as_strings(
         data.get("tags"), lambda m: fail("tags", f"'tags' {m}", "write [tag-one, tag-two]")
     )
@@ -327,6 +335,7 @@ def _parse_front_matter(
         period_start=period_start,
         period_end=period_end,
         authors=authors,
+        author_names=author_names,
         tags=tags,
         extra=dict(data),
     )
@@ -377,6 +386,29 @@ def _as_date(value: object, fail: Callable[[str], ArticleError]) -> dt.date:
                 error.hint = "the form is right but that day does not exist: check day and month"
                 raise error from exc
     raise fail(f"{value!r} is not an ISO date")
+
+
+def _as_authors(value: object, fail: Callable[[str], ArticleError]) -> tuple[dict[str, str], ...]:
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str | dict) else value
+    if not isinstance(items, list):
+        raise fail("must be a list of names")
+    out: list[dict[str, str]] = []
+    for item in items:
+        if isinstance(item, str | int | float) and str(item).strip():
+            out.append({"": str(item)})
+        elif (
+            isinstance(item, dict)
+            and item
+            and all(
+                isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in item.items()
+            )
+        ):
+            out.append({str(k): str(v) for k, v in item.items()})
+        else:
+            raise fail("must be a list of names (text, or a table of a name per locale)")
+    return tuple(out)
 
 
 def _as_strings(value: object, fail: Callable[[str], ArticleError]) -> tuple[str, ...]:

@@ -55,7 +55,7 @@ from .segment import Segment
 from .status import Edition, collect
 
 #: Bumped when the page-building code changes, so old pages are re-rendered.
-RENDER_VERSION = "2"
+RENDER_VERSION = "3"
 #: A feed carries the newest articles only, as feeds do: readers poll it often.
 FEED_ENTRIES = 50
 _SAFE_SCHEMES = ("http:", "https:", "mailto:")
@@ -243,11 +243,49 @@ def _site_settings(settings: Settings, base_url: str | None) -> dict[str, Any]:
 
 
 def language_name(locale: str) -> str:
-    """The language named in itself: English, беларуская, русский."""
+    """The language named in itself, as a label: English, Беларуская, Русский
+    (CLDR writes be and ru names in lowercase, as in running text)."""
     try:
-        return str(Locale.parse(locale).display_name or locale)
+        name = str(Locale.parse(locale).display_name or locale)
     except (ValueError, LookupError):
         return locale
+    return name[:1].upper() + name[1:]
+
+
+#: Belarusian month abbreviations as the academic norm writes them; CLDR
+#: gives three letters with no period ("кра", "ліс").
+_BE_MONTHS = {
+    "сту": "студз.",
+    "лют": "лют.",
+    "сак": "сак.",
+    "кра": "крас.",
+    "чэр": "чэрв.",
+    "ліп": "ліп.",
+    "жні": "жн.",
+    "вер": "вер.",
+    "кас": "кастр.",
+    "ліс": "ліст.",
+    "сне": "снеж.",
+}
+_BE_MONTH_RE = re.compile(r"(?<!\w)(" + "|".join(_BE_MONTHS) + r")(?![\w.])")
+
+
+def format_period(start: dt.date, end: dt.date, locale: str) -> str:
+    """The week an article covers, in the locale's form, with one dash
+    style for be and ru (an en dash: CLDR gives ru an em dash, be an en
+    dash) and Belarusian abbreviations with their period."""
+    text = format_interval(start, end, "yMMMd", locale=locale)
+    lang = locale.split("_")[0]
+    if lang in ("be", "ru"):
+        text = text.replace("\u2014", "\u2013")
+    if lang == "be":
+        text = _BE_MONTH_RE.sub(lambda m: _BE_MONTHS[m.group(1)], text)
+    return text
+
+
+def author_names(fm_authors: Sequence[dict[str, str]], locale: str) -> tuple[str, ...]:
+    """Each author's name in ``locale``, or as the article gives it."""
+    return tuple(names.get(locale) or next(iter(names.values())) for names in fm_authors)
 
 
 @dataclass
@@ -284,10 +322,10 @@ class Renderer:
         fm = article.front_matter
         period = None
         if fm.period_start and fm.period_end:
-            period = format_interval(fm.period_start, fm.period_end, "yMMMd", locale=locale)
+            period = format_period(fm.period_start, fm.period_end, locale)
         return Page(
             slug=article.slug,
-            authors=fm.authors,
+            authors=author_names(fm.author_names, locale),
             locale=locale,
             title=fm.title,
             lead=fm.lead,
@@ -340,7 +378,9 @@ class Renderer:
     def root_html(self) -> str:
         return self.env.get_template("site_root.html.j2").render(
             **self.common(self.settings.source, 0),
-            choices=[(loc, language_name(loc), f"{loc}/") for loc in self.languages],
+            choices=[
+                (loc, language_name(loc), f"{loc}/", self.site_title(loc)) for loc in self.languages
+            ],
             canonical=self.url(""),
             alternates=[(loc, self.url(f"{loc}/")) for loc in self.languages],
             x_default=self.url(f"{self.settings.source}/"),
@@ -546,6 +586,7 @@ def _manifest_entry(
                 "date": p.iso_date,
                 "date_text": p.date_text,
                 "period": p.period_text,
+                "authors": list(p.authors),
             }
             for loc, p in page_of.items()
         },
@@ -706,7 +747,7 @@ def _page_from_manifest(entry: dict[str, Any], locale: str, slug: str) -> Page:
     date_text = info.get("date_text") or format_date(date, "long", locale=locale)
     return Page(
         slug=slug,
-        authors=tuple(str(a) for a in entry.get("authors", [])),
+        authors=tuple(str(a) for a in info.get("authors", entry.get("authors", []))),
         locale=locale,
         title=str(info["title"]),
         lead=info.get("lead"),
