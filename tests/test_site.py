@@ -669,3 +669,62 @@ def test_site_typography_in_each_edition(
         check=True,
     ).stdout
     assert re.search(r'<pre id="probe">19–25 мая 2025\s?г\.</pre>', shown), shown[-400:]
+
+
+def test_an_english_correction_goes_out_with_a_note_on_the_translations(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from workflow.poformat import format_po, read_po
+
+    root = tmp_path / "root"
+    shutil.copytree(ROOT / "articles", root / "articles")
+    shutil.copytree(ROOT / "locales", root / "locales")
+    slug = "week-47-labour-shortages"
+    assert run(capsys, "publish", "--root", str(root))[0] == 0
+    site = root / "site"
+    before = {loc: (site / loc / slug / "index.html").read_text("utf-8") for loc in ("be", "ru")}
+    article = root / "articles" / f"{slug}.md"
+    article.write_text(
+        article.read_text("utf-8").replace("several causes", "many causes"), encoding="utf-8"
+    )
+    assert run(capsys, "sync", "--root", str(root), "-q")[0] == 0
+    # Without --correction the whole article waits for its translations.
+    code, out, _err = run(capsys, "publish", "--root", str(root))
+    assert code == 0 and f"outdated {slug}" in out
+    assert "many causes" not in (site / "en" / slug / "index.html").read_text("utf-8")
+    code, out, err = run(capsys, "publish", "--root", str(root), "--correction", slug)
+    assert code == 0, err
+    assert f"corrected {slug}: the English is republished" in out
+    assert "many causes" in (site / "en" / slug / "index.html").read_text("utf-8")
+    for loc, note in (("be", "Англійскі арыгінал"), ("ru", "Английский оригинал")):
+        page = (site / loc / slug / "index.html").read_text("utf-8")
+        assert note in page and 'class="correction-note"' in page
+        without = re.sub(r'<p class="correction-note".*?</p>\n', "", page, flags=re.S)
+        assert without == before[loc]  # the translation as last published
+    log = (root / "corrections.log").read_text("utf-8").splitlines()
+    assert log[-1].split("\t")[1] == slug and len(log) == 2
+    # Later publishes keep the correction; the note goes when the translations catch up.
+    assert run(capsys, "publish", "--root", str(root))[0] == 0
+    assert 'class="correction-note"' in (site / "ru" / slug / "index.html").read_text("utf-8")
+    for loc in ("be", "ru"):
+        po_path = root / "locales" / loc / f"{slug}.po"
+        po = read_po(po_path)
+        for entry in po:
+            if entry.previous_msgid is not None:
+                entry.flags.remove("fuzzy")
+                entry.previous_msgid = None
+        po_path.write_text(format_po(po), encoding="utf-8")
+    code, out, _err = run(capsys, "publish", "--root", str(root))
+    assert code == 0 and "(1 rendered" in out
+    for loc in ("be", "ru"):
+        assert 'class="correction-note"' not in (site / loc / slug / "index.html").read_text(
+            "utf-8"
+        )
+    # Only a published article can be corrected, and only an existing one.
+    (root / "articles" / "week-50-new.md").write_text(
+        "---\ntitle: New\ndate: 2025-12-09\n---\n\nText.\n", encoding="utf-8"
+    )
+    code, _out, err = run(capsys, "publish", "--root", str(root), "--correction", "week-50-new")
+    assert code == 2 and "has never been published" in err
+    code, _out, err = run(capsys, "publish", "--root", str(root), "--correction", "nope")
+    assert code == 2 and "no article named nope" in err

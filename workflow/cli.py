@@ -424,7 +424,13 @@ def cmd_publish(args: argparse.Namespace) -> int:
     bar = Bar(args.quiet or args.json)
     try:
         report = publish(
-            settings, paths, out=out, base_url=args.base_url, wait=args.wait, progress=bar
+            settings,
+            paths,
+            out=out,
+            base_url=args.base_url,
+            wait=args.wait,
+            progress=bar,
+            corrections=args.correction or (),
         )
     finally:
         bar.clear()
@@ -439,6 +445,12 @@ def cmd_publish(args: argparse.Namespace) -> int:
                 print(f"held {slug}: {b.locale} is not ready: {'; '.join(b.reasons)}")
         for slug in report.outdated:
             print(f"outdated {slug}: held back; its last complete editions stay online")
+        for slug in report.corrected:
+            print(
+                f"corrected {slug}: the English is republished; {', '.join(settings.locales)} "
+                "stay as last published, with a note, until they are ready "
+                "(logged in corrections.log)"
+            )
         print(
             f"{len(report.published)} articles published in {1 + len(settings.locales)} languages "
             f"({len(report.rendered)} rendered, {len(report.reused)} unchanged), "
@@ -759,6 +771,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--base-url", metavar="URL", help="absolute URL of the site, for links and feeds"
     )
     p.add_argument("--strict", action="store_true", help="exit 1 when any article is held back")
+    p.add_argument(
+        "--correction",
+        action="append",
+        metavar="SLUG",
+        help="publish this published article's corrected English now; its translations stay "
+        "as last published, with a note, until they catch up (repeatable; logged)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="machine-readable report")
     p.add_argument(

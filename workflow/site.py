@@ -47,8 +47,8 @@ from markdown_it import MarkdownIt
 from .article import Article, load_article, parse_article
 from .catalog import JOINED, State, entry_state
 from .config import Settings
-from .errors import ConfigError, WorkflowError
-from .files import fsync_dir, root_lock, sha256, syncfs
+from .errors import EXIT_USAGE, ConfigError, WorkflowError
+from .files import atomic_write, fsync_dir, root_lock, sha256, syncfs
 from .poformat import read_po
 from .progress import Progress, no_progress
 from .segment import Segment
@@ -64,6 +64,27 @@ _SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 class PublishError(WorkflowError):
     """The site cannot be built or swapped in."""
+
+
+class CorrectionError(WorkflowError):
+    """``--correction`` names an article it cannot apply to."""
+
+    exit_code = EXIT_USAGE
+
+
+#: The content root's record of every correction published (tracked in git,
+#: not under .edition/: it is the newsroom's editorial record and must
+#: survive a clean checkout, as the state under .edition/ need not).
+CORRECTIONS_LOG = "corrections.log"
+#: The note on a translation kept online after its English was corrected.
+CORRECTION_NOTES = {
+    "be": "Англійскі арыгінал гэтага артыкула абноўлены {date}; пераклад яшчэ не ўлічвае змены.",
+    "ru": "Английский оригинал этой статьи обновлён {date}; перевод ещё не учитывает изменения.",
+}
+_DEFAULT_NOTE = (
+    "The English original was updated on {date}; this translation does not reflect the change yet."
+)
+_NOTE_RE = re.compile(r'<p class="correction-note"[^>]*>.*?</p>\n', re.S)
 
 
 # -- Markdown -> HTML -----------------------------------------------------------
@@ -101,6 +122,9 @@ class PublishReport:
     outdated: list[str] = field(default_factory=list)
     rendered: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)
+    #: Articles whose corrected English went out while their translations
+    #: stay as last published, with a note (``--correction``).
+    corrected: list[str] = field(default_factory=list)
     errors: list[WorkflowError] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
@@ -115,6 +139,7 @@ class PublishReport:
                 for slug, blockers in self.held.items()
             ],
             "outdated": self.outdated,
+            "corrected": self.corrected,
             "rendered": self.rendered,
             "reused": self.reused,
         }
@@ -600,8 +625,15 @@ def publish(
     base_url: str | None = None,
     wait: float = 30.0,
     progress: Progress = no_progress,
+    corrections: Sequence[str] = (),
+    today: dt.date | None = None,
 ) -> PublishReport:
-    """Build the complete site for the articles at ``paths`` and swap it in atomically."""
+    """Build the complete site for the articles at ``paths`` and swap it in atomically.
+
+    ``corrections``: slugs whose corrected English goes out now although
+    their translations are not up to date; those stay as last published,
+    with a note saying the English was updated on ``today``, until they
+    catch up.  Each is logged in `CORRECTIONS_LOG`."""
     out = (out if out is not None else settings.root / "site").absolute()
     report = PublishReport(out / "index.html")
     site = _site_settings(settings, base_url)
@@ -611,7 +643,19 @@ def publish(
         previous: dict[str, Any] = live_manifest["articles"] if live_manifest else {}
         renderer = Renderer(settings, site)
         site_key = _site_key(settings, site)
-        plan = _plan(settings, paths, renderer, site_key, previous, report, progress)
+        wanted = set(corrections)
+        unknown = sorted(wanted - {p.stem for p in paths})
+        if unknown:
+            raise CorrectionError(f"no article named {', '.join(unknown)}")
+        never = sorted(s for s in wanted if s not in previous)
+        if never:
+            raise CorrectionError(
+                f"{', '.join(never)} has never been published",
+                hint="a correction is for an article already online; publish it whole first",
+            )
+        day = today or dt.datetime.now(dt.UTC).date()
+        fix = _Correction(wanted, day, live) if wanted else None
+        plan = _plan(settings, paths, renderer, site_key, previous, report, progress, fix)
         if live_manifest is not None and live_manifest == plan.manifest:
             return report  # the live site is exactly what would be built
         builds = _builds_dir(out)
@@ -625,7 +669,51 @@ def publish(
             # Half updated: never trusted again (no manifest), so free it now.
             shutil.rmtree(build, ignore_errors=True)
             raise
+        if report.corrected:
+            _log_corrections(settings, report, plan, day)
     return report
+
+
+@dataclass(frozen=True)
+class _Correction:
+    slugs: set[str]
+    day: dt.date
+    live: Path | None
+
+
+def _with_note(html: str, locale: str, day: dt.date, english: str) -> str:
+    """A page as last published, with (or with a new date on) the note that
+    its English original was corrected since."""
+    from markupsafe import escape
+
+    date_text = format_date(day, "long", locale=locale)
+    text = CORRECTION_NOTES.get(locale.split("_")[0], _DEFAULT_NOTE).format(date=date_text)
+    note = (
+        f'<p class="correction-note" role="note">{escape(text)} '
+        f'<a href="{escape(english)}" hreflang="en" lang="en">English</a></p>\n'
+    )
+    html = _NOTE_RE.sub("", html)
+    for anchor in ("<article>\n", "<main>\n"):
+        if anchor in html:
+            return html.replace(anchor, anchor + note, 1)
+    return note + html
+
+
+def _log_corrections(settings: Settings, report: PublishReport, plan: _Plan, day: dt.date) -> None:
+    path = settings.root / CORRECTIONS_LOG
+    try:
+        old = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        old = "# Corrections published with edition publish --correction: date, article, what.\n"
+    lines = []
+    for slug in report.corrected:
+        source = plan.manifest["articles"][slug]["source"][:12]
+        kept = ", ".join(settings.locales)
+        lines.append(
+            f"{day.isoformat()}\t{slug}\tEnglish republished (source {source}); "
+            f"{kept} kept as last published, with a note, until they catch up\n"
+        )
+    atomic_write(path, (old + "".join(lines)).encode("utf-8"))
 
 
 def _plan(
@@ -636,6 +724,7 @@ def _plan(
     previous: dict[str, Any],
     report: PublishReport,
     progress: Progress = no_progress,
+    fix: _Correction | None = None,
 ) -> _Plan:
     """Decide what each article contributes; render the ones that changed."""
     sources = {p.stem: p for p in paths}
@@ -671,6 +760,12 @@ def _plan(
                 ]
             else:
                 report.held[slug] = [Blocker(settings.source, ["the article cannot be read"])]
+            if fix is not None and slug in fix.slugs and st is not None and slug in previous:
+                _correct(settings, renderer, slug, sources[slug], keys[slug], previous, fix, plan)
+                report.held.pop(slug, None)
+                report.corrected.append(slug)
+                report.published.append(slug)
+                continue
             if slug in previous:
                 # Keep the last complete form online, exactly as it was.
                 articles[slug] = previous[slug]
@@ -691,6 +786,48 @@ def _plan(
         for loc in renderer.languages:
             plan.pages[loc].append(_page_from_manifest(entry, loc, slug))
     return plan
+
+
+def _correct(
+    settings: Settings,
+    renderer: Renderer,
+    slug: str,
+    path: Path,
+    key: str,
+    previous: dict[str, Any],
+    fix: _Correction,
+    plan: _Plan,
+) -> None:
+    """The corrected English page, and the translations as last published
+    with a note; recorded under the current inputs' key, so that later
+    publishes keep this until the translations catch up."""
+    if fix.live is None:
+        raise CorrectionError("there is no live site to correct", hint="run edition publish")
+    article = load_article(path, settings.segment)
+    source = settings.source
+    page = renderer.page(article, source)
+    plan.html[(slug, source)] = renderer.article_html(page)
+    english = f"../../{source}/{slug}/"
+    for loc in settings.locales:
+        old = (fix.live / loc / slug / "index.html").read_text(encoding="utf-8")
+        plan.html[(slug, loc)] = _with_note(old, loc, fix.day, english)
+    entry = dict(previous[slug])
+    pages = dict(entry["pages"])
+    pages[source] = {
+        "title": page.title,
+        "lead": page.lead,
+        "date": page.iso_date,
+        "date_text": page.date_text,
+        "period": page.period_text,
+        "authors": list(page.authors),
+    }
+    entry.update(
+        key=key,
+        source=sha256(article.text.encode("utf-8")),
+        pages=pages,
+        correction={"date": fix.day.isoformat()},
+    )
+    plan.manifest["articles"][slug] = entry
 
 
 def _bring_up_to_date(
