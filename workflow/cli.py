@@ -356,7 +356,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     bad = report.errors
     for error in report.errors:
         _report(error)
-    rows = []
+    rows: list[dict[str, object]] = []
     for status in sorted(report.articles, key=lambda s: s.article.slug):
         for loc, ed in status.editions.items():
             path = settings.po_path(loc, status.article.slug).relative_to(settings.root)

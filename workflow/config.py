@@ -162,7 +162,7 @@ def _check_table(name: str, table: dict[str, Any], keys: dict[str, type], path: 
             raise ConfigError(
                 f"[tool.edition.{name}] {key} must be a {keys[key].__name__}", path=path
             )
-        if keys[key] is list and not all(isinstance(v, str) for v in value):
+        if isinstance(value, list) and not all(isinstance(v, str) for v in value):
             raise ConfigError(f"[tool.edition.{name}] {key} must be a list of text", path=path)
 
 
