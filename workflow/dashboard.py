@@ -149,8 +149,8 @@ def render_dashboard(
 
 def details_dir(path: Path) -> Path:
     """Where the article pages of the overview at ``path`` go: beside it,
-    named after it (``status.html`` -> ``status/``)."""
-    return path.with_suffix("")
+    named after it (``status.html`` -> ``status/``; ``board`` -> ``board_files/``)."""
+    return path.with_suffix("") if path.suffix else path.with_name(path.name + "_files")
 
 
 def write_dashboard(
