@@ -293,3 +293,14 @@ def test_po_syntax_errors_say_what_happened_and_what_to_do(
     assert result.returncode == 3
     line = next(x for x in result.stderr.splitlines() if f"{slug}.po:" in x)
     assert says in line and "syntax error" not in line and "(" in line
+
+
+def test_counts_of_one_read_as_english(newsroom: Path) -> None:
+    for path in (newsroom / "articles").glob("*.md"):
+        if path.stem != "week-47-labour-shortages":
+            path.unlink()
+    result = edition("publish", "--root", str(newsroom))
+    assert result.returncode == 0
+    assert "1 article published in 3 languages" in result.stdout
+    status = edition("status", "--root", str(newsroom))
+    assert "\n1 article; " in status.stdout and "1 articles" not in status.stdout

@@ -452,7 +452,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
                 "(logged in corrections.log)"
             )
         print(
-            f"{len(report.published)} articles published in {1 + len(settings.locales)} languages "
+            f"{plural(len(report.published), 'article')} published in {1 + len(settings.locales)} languages "
             f"({len(report.rendered)} rendered, {len(report.reused)} unchanged), "
             f"{len(report.held)} held, {len(report.outdated)} outdated"
         )
@@ -584,7 +584,7 @@ def cmd_draft(args: argparse.Namespace) -> int:
     else:
         verb = "would draft" if args.dry_run else "drafted"
         for (engine, locale), n in sorted(report.drafted.items()):
-            print(f"{verb} {n:5} {locale} entries with {engine}")
+            print(f"{verb} {n:5} {locale} {'entry' if n == 1 else 'entries'} with {engine}")
         for name, reason in report.dropped.items():
             print(f"engine {name} dropped for this run: {reason}")
         if args.verbose:
