@@ -216,7 +216,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         + (f" ({entries} entries)" if entries else "")
         + f", {unchanged} unchanged, {plural(report.cached, 'article')} up to date, "
         f"{plural(len(report.errors), 'error')}"
-        + ("" if listing or not report.written else " (-v lists the files)")
+        + ("" if listing or args.quiet or not report.written else " (-v lists the files)")
     )
     if report.errors:
         return errors.EXIT_BAD_INPUT
