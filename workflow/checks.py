@@ -516,6 +516,7 @@ def _known(word: str, own: frozenset[str]) -> bool:
 
 
 _LATIN_IN_CYRILLIC = re.compile(rf"[{_CYR}\w]*(?:[{_CYR}][a-zA-Z]|[a-zA-Z][{_CYR}])[{_CYR}\w]*")
+_ANY_LATIN = re.compile(r"[a-zA-Z]")
 #: Latin letters that look like Cyrillic ones, named for the message.
 _LOOKALIKES = {
     "i": "і",
@@ -546,8 +547,8 @@ def check_mixed_script(pair: Pair) -> Iterator[str]:
     """A Latin letter inside a Cyrillic word (`iх`, `апублiкаваны`): it looks right and is
     not, so search, hyphenation and spelling all fail on it."""
     lang = pair.locale.split("_")[0]
-    if lang not in ("be", "ru", "uk"):
-        return
+    if lang not in ("be", "ru", "uk") or not _ANY_LATIN.search(pair.translation):
+        return  # most translations: no Latin letter at all
     words: list[str] = []
     letters: set[str] = set()
     for word in dict.fromkeys(_LATIN_IN_CYRILLIC.findall(_plain(pair.translation))):
