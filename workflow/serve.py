@@ -24,8 +24,9 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         clean = path.split("?", 1)[0].split("#", 1)[0]
         board = self.dashboard
         if board is not None and (clean == "/status.html" or clean.startswith("/status/")):
-            if self.refresh is not None:
-                type(self).refresh_now()
+            refresh = type(self).refresh  # a staticmethod: the plain function
+            if refresh is not None:
+                refresh()
             if clean == "/status.html":
                 return str(board)
             name = clean[len("/status/") :]
@@ -33,11 +34,6 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
                 return str(details_dir(board) / ".missing")
             return str(details_dir(board) / name)
         return super().translate_path(path)
-
-    @classmethod
-    def refresh_now(cls) -> None:
-        if cls.refresh is not None:
-            cls.refresh()
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
