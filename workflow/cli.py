@@ -476,16 +476,24 @@ def cmd_assemble(args: argparse.Namespace) -> int:
     bar = Bar(args.quiet)
     articles, bad = load_articles(settings, args.article, bar)
     out = Path(args.out) if args.out else settings.root / "editions"
-    report = assemble(settings, articles, locales, out, progress=bar)
+    report = assemble(settings, articles, locales, out, progress=bar, include_all=args.all)
     bar.clear()
     for error in report.errors:
         _report(error)
-    if args.verbose:
-        for path in report.written:
-            print(f"wrote {path}")
+    for held in report.held:
+        print(f"held {held.slug} {held.locale}: not ready: {'; '.join(held.reasons)}")
+    listed = 0
+    for path in report.written:
+        english = report.drafts.get(path)
+        if args.verbose or english is not None:  # a draft edition is worth naming
+            marked = f" (draft: {english} entries still in English)" if english is not None else ""
+            print(f"wrote {path}{marked}")
+            listed += 1
     print(
         f"{plural(len(report.written), 'edition')} written, {len(report.unchanged)} unchanged, "
-        f"in {out}" + ("" if args.verbose or not report.written else " (-v lists them)")
+        f"{len(report.held)} held, in {out}"
+        + (" (--all writes them marked draft: true)" if report.held else "")
+        + ("" if listed == len(report.written) else " (-v lists them)")
     )
     return errors.EXIT_BAD_INPUT if bad or report.errors else errors.EXIT_OK
 
@@ -787,8 +795,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(
         "assemble",
         cmd_assemble,
-        "Write each edition as Markdown with translated front matter (for Hugo, MkDocs).",
+        "Write each ready edition as Markdown with translated front matter (for Hugo, MkDocs).",
         "edition assemble --locale be --out build/content",
+    )
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="also write editions that are not ready, marked draft: true in their front matter",
     )
     p.add_argument("--locale", action="append", metavar="L", help="only this locale (repeatable)")
     p.add_argument(
