@@ -474,3 +474,65 @@ def check_catalog(po: polib.POFile, locale: str, settings: Settings | None = Non
     for entry in po:
         findings.extend(check_entry(entry, locale, settings))
     return findings
+
+
+#: ``FILE:LINE: message`` as msgfmt writes it (LC_ALL=C).
+_MSGFMT_LINE = re.compile(r"^(?P<file>.*?):(?P<line>[0-9]+): (?P<message>.*)$")
+
+
+def msgfmt_findings(
+    path: Path, po: polib.POFile, settings: Settings | None = None
+) -> list[Finding]:
+    """What GNU ``msgfmt --check`` says of the catalog file, as findings
+    (check ``msgfmt``): its errors are errors, since Poedit, Weblate and
+    ``msgfmt`` itself refuse such a catalog (a ``python-format`` flag Babel
+    put on "60% of" fails it); its warnings are warnings.  Nothing when
+    msgfmt is not installed or the check is disabled."""
+    if "msgfmt" in _disabled(settings):
+        return []
+    program = shutil.which("msgfmt")
+    if program is None:
+        return []
+    try:
+        done = subprocess.run(
+            [program, "--check", "-o", "/dev/null", "--", str(path)],
+            capture_output=True,
+            text=True,
+            errors="replace",
+            env={"LC_ALL": "C", "PATH": "/usr/bin:/bin"},
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return [Finding("msgfmt", Severity.ERROR, f"msgfmt could not run: {exc}", None, "")]
+    live = sorted((e for e in po if not e.obsolete and e.linenum), key=lambda e: int(e.linenum))
+    findings: list[Finding] = []
+    for text in done.stderr.splitlines():
+        m = _MSGFMT_LINE.match(text)
+        if m is None:
+            continue
+        line = int(m["line"])
+        message = m["message"]
+        severity = Severity.ERROR
+        if message.startswith("warning: "):
+            severity, message = Severity.WARNING, message[len("warning: ") :]
+        # The entry the line belongs to: the last one starting at or before it.
+        entry = None
+        for start, candidate in live:
+            if start > line:
+                break
+            entry = candidate
+        findings.append(
+            Finding(
+                "msgfmt",
+                severity,
+                message,
+                entry.msgctxt if entry is not None else None,
+                entry.msgid if entry is not None else "",
+                line,
+            )
+        )
+    if done.returncode != 0 and not any(f.severity is Severity.ERROR for f in findings):
+        last = (done.stderr.strip().splitlines() or ["msgfmt --check failed"])[-1]
+        findings.append(Finding("msgfmt", Severity.ERROR, last, None, "", None))
+    return findings

@@ -40,11 +40,13 @@ What gettext does, and why we copy it:
   most 79 bytes.
 * **Flags are normalised.**  ``fuzzy`` is written only when the msgstr is
   non-empty; known ``*-format`` flags follow gettext's language order; then
-  ``range:`` and ``no-wrap``.  Anything else (``wrap``, ``*-check``, our own
-  flags such as ``mt-draft``) is dropped, which is why drafts are marked in a
-  translator comment instead.
+  ``range:`` and ``no-wrap``.  Flags gettext does not know (``wrap``,
+  ``*-check``, Weblate's ``max-length:N``, ``read-only``...) are dropped by
+  ``msgcat`` but kept here, after those, in their order: a translator's
+  flags are never lost (issue 13).
 * **Obsolete entries go last and need a translation.**  ``msgcat`` silently
-  drops an obsolete entry whose (first) msgstr is empty; ``#~`` entries keep
+  drops an obsolete entry whose (first) msgstr is empty; we keep one that
+  has a translator comment (msgmerge would lose the comment); ``#~`` entries keep
   their comments, ``fuzzy``/format/``no-wrap`` flags and previous fields
   (``#~| msgid``).
 
@@ -594,6 +596,9 @@ class _Flags:
     formats: dict[str, str] = field(default_factory=dict)
     range: tuple[int, int] | None = None
     wrap: bool = True
+    #: Flags gettext does not know (Weblate's ``max-length:400``,
+    #: ``ignore-end-punctuation``, ``read-only``...), in their order.
+    others: list[str] = field(default_factory=list)
 
 
 def _clamp(digits: str) -> int:
@@ -645,6 +650,10 @@ def _parse_flags(flags: list[str]) -> _Flags:
                     break
             if name in _FORMAT_LANGUAGES:
                 result.formats[name] = value
+            elif token not in result.others:
+                result.others.append(token)
+        elif token not in result.others:
+            result.others.append(token)
     return result
 
 
@@ -662,6 +671,7 @@ def _flags_line(flags: _Flags, translated: bool, obsolete: bool) -> str | None:
         words.append(f"range: {flags.range[0]}..{flags.range[1]}")
     if not flags.wrap:
         words.append("no-wrap")
+    words += flags.others
     return "#, " + ", ".join(words) if words else None
 
 
@@ -872,8 +882,8 @@ def _extracted_lines(entry: polib.POEntry, page_width: int) -> list[str]:
 
 def is_written(entry: polib.POEntry) -> bool:
     """Whether `format_body` writes the entry: msgcat drops obsolete entries
-    that carry no translation."""
-    return not entry.obsolete or _msgstrs(entry)[0] != ""
+    that carry no translation; we keep one a translator commented on."""
+    return not entry.obsolete or _msgstrs(entry)[0] != "" or bool(entry.tcomment)
 
 
 def entry_text(entry: polib.POEntry, width: int = 79, cache: RenderCache | None = None) -> str:

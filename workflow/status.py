@@ -7,8 +7,9 @@ whether they are current).  Rules:
 * Words are the source words of an entry's msgid, counted once per entry.
 * ``percent`` is reviewed words over total words.
 * An edition is ready only when its catalog exists, is in step with the
-  article (sync has nothing to change), every entry is reviewed, and no
-  error-level check fails.  An out-of-date catalog is never complete.
+  article (its entries are the article's, whatever tool saved it: sync has
+  nothing to change), every entry is reviewed, no error-level check fails
+  and ``msgfmt --check`` accepts it.  An out-of-date catalog is never complete.
 * Post-edit distance: for each reviewed entry that began as a machine draft
   (the ledger has the draft), the character edit ratio between the draft and
   the reviewed text, averaged per engine and locale.
@@ -32,7 +33,7 @@ import polib
 
 from .article import Article, load_article, parse_article
 from .catalog import State, entry_state
-from .checks import Finding, Severity, check_catalog
+from .checks import Finding, Severity, check_catalog, msgfmt_findings
 from .config import Settings
 from .errors import WorkflowError
 from .files import sha256
@@ -205,11 +206,13 @@ def edition_status(
     locale: str,
     settings: Settings | None,
     outdated: bool,
+    path: Path | None = None,
 ) -> Edition:
     """Counts, words and findings of one article's catalog in one locale.
 
     ``segments`` (the article's distinct (msgctxt, msgid)) is only needed
     when there is no catalog: every segment then counts as untranslated.
+    ``path``: the catalog's file, for ``msgfmt --check``.
     """
     ed = Edition(locale, outdated=outdated)
     if po is None:
@@ -233,6 +236,9 @@ def edition_status(
                 Pending(state, entry.msgctxt, entry.msgid, entry.msgstr, entry.linenum or None)
             )
     ed.findings = check_catalog(po, locale, settings)
+    if path is not None:
+        # A catalog msgfmt refuses is never ready (cached with the rest, by content).
+        ed.findings += msgfmt_findings(path, po, settings)
     ed.errors = sum(1 for f in ed.findings if f.severity is Severity.ERROR)
     ed.warnings = len(ed.findings) - ed.errors
     return ed
@@ -241,7 +247,7 @@ def edition_status(
 # -- the warm path: results cached by content hash -------------------------------
 
 #: Bumped whenever counting or checking changes, so old results are recomputed.
-CACHE_VERSION = "2"
+CACHE_VERSION = "3"
 _STATES = {s.value: s for s in State}
 _SEVERITIES = {s.value: s for s in Severity}
 
@@ -516,7 +522,7 @@ def collect(
                         ed = Edition(locale, outdated=outdated, unreadable=str(exc))
                         editions[locale] = ed
                         continue
-                    ed = edition_status(None, po, locale, settings, outdated)
+                    ed = edition_status(None, po, locale, settings, outdated, po_path)
                     stats: dict[str, EngineStats] = {}
                     if ledger is not None:
                         _post_edit(po, ledger, locale, info.slug, stats)

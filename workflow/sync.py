@@ -38,8 +38,10 @@ if TYPE_CHECKING:
 
 #: 2: files are keyed by their path relative to the content root, so that a
 #: copied or moved root keeps its cache.  3: a catalog's recorded hash is
-#: always that of sync's own rendering (`_State.own`).
-STATE_VERSION = 3
+#: always that of sync's own rendering (`_State.own`).  4: a catalog left as
+#: another tool wrote it is recorded too, with a fourth field saying whether
+#: the bytes are sync's own rendering.
+STATE_VERSION = 4
 #: How often a catalog that keeps changing under us is merged again.
 _RETRIES = 5
 
@@ -73,7 +75,8 @@ def _fingerprint(settings: Settings) -> str:
 
     data = [__version__, str(STATE_VERSION), FORMAT_VERSION, settings.source, settings.segment]
     data.append(settings.project)
-    data += [settings.team, settings.bugs_to, *settings.locales]
+    data += [settings.team, settings.bugs_to, str(settings.wrap), settings.references]
+    data += settings.locales
     return sha256("\0".join(data).encode())
 
 
@@ -164,7 +167,7 @@ class _State:
                 continue
             if was[0] != st.st_size or sha256(Path(name).read_bytes()) != was[2]:
                 return False
-            restat[key] = [st.st_size, st.st_mtime_ns, was[2]]
+            restat[key] = [st.st_size, st.st_mtime_ns, *was[2:]]
         if restat:
             recorded.update(restat)
             self.dirty = True
@@ -200,10 +203,12 @@ class _State:
 
     def own(self, slug: str) -> frozenset[str]:
         """Hashes of the article's template and catalogs as the last sync
-        rendered them."""
+        rendered them (not those it left as another tool wrote them)."""
         recorded = self.articles.get(slug, {})
         return frozenset(
-            str(r[2]) for key, r in recorded.items() if key.endswith((".po", ".pot")) and len(r) > 2
+            str(r[2])
+            for key, r in recorded.items()
+            if key.endswith((".po", ".pot")) and len(r) > 3 and r[3]
         )
 
     def forget(self, slug: str) -> None:
@@ -266,12 +271,13 @@ class _Syncer:
         for planned in prepared.files:
             self.report.changes.append(FileChange(planned.path, planned.action, planned.stats))
             if planned.tmp is None:  # unchanged, or --check
-                records[planned.path] = planned.seen
+                seen = planned.seen
+                records[planned.path] = None if seen is None else [*seen[:3], planned.own]
                 continue
             if planned.locale is not None:
                 self.redo[planned.path] = (prepared, planned.locale)
             assert planned.status is not None
-            records[planned.path] = [*planned.status, planned.digest]
+            records[planned.path] = [*planned.status, planned.digest, planned.own]
         self.report.errors.extend(prepared.errors)
         if not prepared.errors and not self.check:
             self.done.append((prepared.slug, watched, records))
@@ -333,7 +339,7 @@ class _Syncer:
 def _complete(records: dict[Path, list[object] | None], watched: list[Path]) -> bool:
     """Whether ``records`` has a full (size, mtime, hash) for every watched file."""
     return set(records) == set(watched) and all(
-        r is not None and len(r) == 3 for r in records.values()
+        r is not None and len(r) >= 3 for r in records.values()
     )
 
 
