@@ -505,7 +505,7 @@ def msgfmt_findings(
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return [Finding("msgfmt", Severity.ERROR, f"msgfmt could not run: {exc}", None, "")]
-    live = sorted((e for e in po if not e.obsolete and e.linenum), key=lambda e: int(e.linenum))
+    live = sorted(((e.linenum or 0, e) for e in po if not e.obsolete), key=lambda p: p[0])
     findings: list[Finding] = []
     for text in done.stderr.splitlines():
         m = _MSGFMT_LINE.match(text)
