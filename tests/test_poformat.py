@@ -472,7 +472,7 @@ def test_flags_and_comments_gettext_would_drop_are_kept(tmp_path: Path) -> None:
     assert "gone too" not in text
     again = parse_po(text, "x.po")
     assert format_po(again) == text
-    assert list(again)[0].flags == ["fuzzy", "c-format", *flags[:1], *flags[2:4]]
+    assert next(iter(again)).flags == ["fuzzy", "c-format", *flags[:1], *flags[2:4]]
     path = tmp_path / "x.po"
     path.write_text(text, encoding="utf-8")
     assert subprocess.run(["msgfmt", "-c", "-o", os.devnull, str(path)]).returncode == 0

@@ -112,6 +112,10 @@ def language_name(locale: str) -> str:
         return locale
 
 
+#: The numbers of a segment's comment ("paragraph 3, sentence 2"): where it is.
+_POSITION_RE = re.compile(r" [0-9]+")
+
+
 def build_template(article: Article, settings: Settings, stamp: str) -> polib.POFile:
     """The POT of one article.
 
@@ -138,23 +142,25 @@ def build_template(article: Article, settings: Settings, stamp: str) -> polib.PO
     }
     entries: dict[Key, polib.POEntry] = {}
     source = f"articles/{article.slug}.md"
-    # msgcat --add-location=file: the file once, no line (moved text moves nothing).
+    # msgcat --add-location=file: the file once, no line, and ``#.`` says
+    # what without where, so that inserted text moves no other entry's lines.
     by_file = settings.references == "file"
     for segment in article.segments:
         key = (segment.msgctxt, segment.msgid)
         entry = entries.get(key)
+        comment = _POSITION_RE.sub("", segment.comment) if by_file else segment.comment
         if entry is None:
             entry = polib.POEntry(
                 msgid=segment.msgid,
                 msgstr="",
                 msgctxt=segment.msgctxt,
-                comment=segment.comment,
+                comment=comment,
                 occurrences=[],
             )
             entries[key] = entry
             pot.append(entry)
-        elif segment.comment not in entry.comment.split("\n"):
-            entry.comment += "\n" + segment.comment
+        elif comment not in entry.comment.split("\n"):
+            entry.comment += "\n" + comment
         if not by_file:
             entry.occurrences.append((source, str(segment.line)))
         elif not entry.occurrences:

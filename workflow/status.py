@@ -255,7 +255,8 @@ _SEVERITIES = {s.value: s for s in Severity}
 def _fingerprint(settings: Settings, locale: str) -> str:
     checks = json.dumps(settings.sections.get("checks", {}), sort_keys=True, default=str)
     spelling = "hunspell" if shutil.which("hunspell") else "-"
-    return f"{CACHE_VERSION}|{settings.source}|{locale}|{checks}|{spelling}"
+    msgfmt = "msgfmt" if shutil.which("msgfmt") else "-"
+    return f"{CACHE_VERSION}|{settings.source}|{locale}|{checks}|{spelling}|{msgfmt}"
 
 
 def _summary_json(ed: Edition, engines: dict[str, EngineStats]) -> str:
