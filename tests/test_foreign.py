@@ -208,3 +208,26 @@ def test_a_tools_save_is_up_to_date_and_left_alone(
     # And the next sync has nothing to do.
     assert cli(capsys, "sync", "--root", root, "--check")[0] == 0
     assert path.read_bytes().decode() == after
+
+
+def test_drafting_keeps_the_layout_too(newsroom: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`edition draft` fills an entry of a catalog Poedit saved without
+    wrapping: only that entry's lines move, and the file stays --no-wrap."""
+    root = str(newsroom)
+    path = newsroom / "locales" / "be" / f"{SLUG}.po"
+    po = parse_po(path.read_text(encoding="utf-8"), str(path))
+    target = next(e for e in po if _is_changed(e.msgid))
+    target.msgstr = ""
+    path.write_text(format_po(po), encoding="utf-8")
+    subprocess.run(["msgcat", "--no-wrap", "-o", str(path), str(path)], check=True)
+    saved = path.read_text(encoding="utf-8")
+    code, out, err = cli(
+        capsys, "draft", "--root", root, "--locale", "be", "--engine", "pivot:ru+apertium"
+    )
+    assert code == 0, out + err
+    after = path.read_text(encoding="utf-8")
+    changed = [b for b in blocks(after) if b not in blocks(saved)]
+    assert len(changed) == 1 and "# draft: pivot:ru+apertium" in changed[0]
+    assert len(blocks(after)) == len(blocks(saved))
+    again = subprocess.run(["msgcat", "--no-wrap", str(path)], capture_output=True, check=True)
+    assert again.stdout.decode() == after

@@ -198,6 +198,27 @@ def merge_keeping_layout(
     return join_po(head, "\n\n".join(out)), stats
 
 
+def rewrite_keeping_layout(
+    text: str, catalog: polib.POFile, changed: set[int], settings: Settings
+) -> str:
+    """``catalog`` (parsed from ``text``, then the entries whose ``id`` is in
+    ``changed`` edited in place: `workflow.draft`) written in ``text``'s
+    layout: every other entry and the header keep their lines."""
+    cut = _blocks(text, catalog)
+    if cut is None:
+        return format_po(catalog, settings.width)
+    head, blocks = cut
+    entries = list(catalog)
+    same = [(b, e) for b, e in zip(blocks, entries, strict=True) if id(e) not in changed]
+    width = detect_width([b for b, _e in same], [e for _b, e in same], settings.width)
+    out = [
+        entry_text(entry, width) if id(entry) in changed else block
+        for block, entry in zip(blocks, entries, strict=True)
+        if id(entry) not in changed or is_written(entry)
+    ]
+    return join_po(head or "", "\n\n".join(out))
+
+
 def active_keys(catalog: polib.POFile) -> set[Key]:
     """The (msgctxt, msgid) of the catalog's live entries: what it translates."""
     return {key_of(entry) for entry in catalog if not entry.obsolete}
