@@ -314,3 +314,23 @@ def test_bad_layout_settings_are_refused(
     code, _out, err = cli(capsys, "sync", "--root", str(root))
     assert code in (2, 3)
     assert "pyproject.toml" in err and hint in err and "Traceback" not in err
+
+
+def test_a_header_msgfmt_refuses_is_an_error_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = write_root(tmp_path, "The council met.\n")
+    sync(capsys, root)
+    translate(root, {"The council met.": "Савет сабраўся."})
+    path = po_path(root)
+    text = path.read_text(encoding="utf-8")
+    start = text.index('"Plural-Forms: ')
+    end = text.index('\\n"\n', start)
+    broken = text[:start] + '"Plural-Forms: nplurals=1; plural=(n != 1);' + text[end:]
+    path.write_text(broken, encoding="utf-8")
+    code, out, _err = cli(capsys, "check", "--root", str(root))
+    assert code == 1
+    assert "error [msgfmt] nplurals = 1 but plural expression" in out
+    assert f"locales/be/{SLUG}.po:" in out
+    _code, out, _err = cli(capsys, "status", "--root", str(root), "--json")
+    assert not json.loads(out)["articles"][0]["locales"]["be"]["ready"]

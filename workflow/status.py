@@ -238,7 +238,7 @@ def edition_status(
     ed.findings = check_catalog(po, locale, settings)
     if path is not None:
         # A catalog msgfmt refuses is never ready (cached with the rest, by content).
-        ed.findings += msgfmt_findings(path, po, settings)
+        ed.findings += msgfmt_findings(path, po, settings, locale)
     ed.errors = sum(1 for f in ed.findings if f.severity is Severity.ERROR)
     ed.warnings = len(ed.findings) - ed.errors
     return ed
