@@ -56,7 +56,9 @@ nothing without ``--force-po``); the metadata dict is written in its own
 order (polib's ``ordered_metadata()`` would re-sort it, ``msgcat`` does not);
 breaks inside printf-style format directives are not suppressed (gettext
 does this only for entries flagged ``*-format``, which article text must not
-be); the output is always UTF-8 text.
+be); flags gettext does not know are written, and an obsolete entry with only
+a translator comment is kept (issue 13: a translator's flags and comments
+are never lost); the output is always UTF-8 text.
 
 `parse_po` is our own reader of gettext's grammar (``po-lex.c``/
 ``po-gram-gen.y``) that builds polib objects.  We do not use polib's parser:

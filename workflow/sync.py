@@ -2,8 +2,10 @@
 
 Rules:
 
-* A file whose rendering would not change is not written; header dates move
-  only when entries change, so a no-op sync leaves every mtime alone.
+* A catalog whose entries are the article's is not written, whatever tool
+  saved it and however (`workflow.layout`); one whose entries change keeps
+  its layout but for the changed entries.  Header dates move only when
+  entries change, so a no-op sync leaves every mtime alone.
 * A catalog that cannot be parsed is reported with its line and left alone;
   the other catalogs and articles still sync.
 * A translator's save that lands while we merge is never overwritten: the
