@@ -26,9 +26,9 @@ SEGMENT_MODES = ("sentence", "block")
 #: Bump it with any change to that text: sync keys its state on it, so that
 #: no catalog rendered before the change is taken as sync's own rendering
 #: (`workflow.splice` copies such text instead of rendering it again).
-#: 2: unknown flags are written back, obsolete entries with only a translator
+#: 3: unknown flags are written back, obsolete entries with only a translator
 #: comment are kept, and the page width follows the `wrap` setting.
-FORMAT_VERSION = "2"
+FORMAT_VERSION = "3"
 
 #: `wrap` values besides a page width: gettext's ``--no-wrap``.
 NO_WRAP = "no-wrap"

@@ -40,10 +40,12 @@ if TYPE_CHECKING:
 
 #: 2: files are keyed by their path relative to the content root, so that a
 #: copied or moved root keeps its cache.  3: a catalog's recorded hash is
-#: always that of sync's own rendering (`_State.own`).  4: a catalog left as
-#: another tool wrote it is recorded too, with a fourth field saying whether
-#: the bytes are sync's own rendering.
-STATE_VERSION = 4
+#: always that of sync's own rendering (`_State.own`).  4: a hard break
+#: inside a code span, raw HTML or a title no longer cuts a segment, so every
+#: article is segmented again.  5: a catalog left as another tool wrote it is
+#: recorded too, with a fourth field saying whether the bytes are sync's own
+#: rendering.
+STATE_VERSION = 5
 #: How often a catalog that keeps changing under us is merged again.
 _RETRIES = 5
 
