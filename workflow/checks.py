@@ -576,6 +576,7 @@ def msgfmt_findings(
     if done.returncode != 0 and not any(f.severity is Severity.ERROR for f in findings):
         last = (done.stderr.strip().splitlines() or ["msgfmt --check failed"])[-1]
         findings.append(Finding("msgfmt", Severity.ERROR, last, None, "", None))
+    return findings
 
 
 # -- structure: what the page becomes ------------------------------------------
