@@ -110,6 +110,11 @@ _SCALARS: dict[str, type] = {
     "references": str,
 }
 _TABLES = ("routes", "checks", "site", "draft", "memory", "engines", "status")
+#: The keys of `[tool.edition.checks]`, with their types: `quotes` (house
+#: quotation marks per locale), `disable` (checks turned off), `words` (the
+#: newsroom's own words for the spelling check, besides
+#: `locales/<lang>/words.txt`).
+CHECKS_KEYS: dict[str, type] = {"quotes": dict, "disable": list, "words": list}
 
 
 def load_settings(root: str | Path = ".") -> Settings:
@@ -135,6 +140,8 @@ def load_settings(root: str | Path = ".") -> Settings:
         if key in _TABLES:
             if not isinstance(value, dict):
                 raise ConfigError(f"[tool.edition.{key}] must be a table", path=path)
+            if key == "checks":
+                _check_table(key, value, CHECKS_KEYS, path)
             sections[key] = value
             continue
         if key not in known:
@@ -184,6 +191,22 @@ def load_settings(root: str | Path = ".") -> Settings:
     if settings.source in settings.locales:
         raise ConfigError("the source language cannot also be a target locale", path=path)
     return settings
+
+
+def _check_table(name: str, table: dict[str, Any], keys: dict[str, type], path: Path) -> None:
+    for key, value in table.items():
+        if key not in keys:
+            guess = difflib.get_close_matches(key, list(keys), n=1)
+            hint = f"did you mean '{guess[0]}'?" if guess else "known: " + ", ".join(keys)
+            raise ConfigError(
+                f"unknown setting '{key}' in [tool.edition.{name}]", path=path, hint=hint
+            )
+        if not isinstance(value, keys[key]):
+            raise ConfigError(
+                f"[tool.edition.{name}] {key} must be a {keys[key].__name__}", path=path
+            )
+        if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"[tool.edition.{name}] {key} must be a list of text", path=path)
 
 
 def _toml_error_line(message: str) -> int | None:

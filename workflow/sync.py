@@ -42,10 +42,11 @@ if TYPE_CHECKING:
 #: copied or moved root keeps its cache.  3: a catalog's recorded hash is
 #: always that of sync's own rendering (`_State.own`).  4: a hard break
 #: inside a code span, raw HTML or a title no longer cuts a segment, so every
-#: article is segmented again.  5: a catalog left as another tool wrote it is
-#: recorded too, with a fourth field saying whether the bytes are sync's own
-#: rendering.
-STATE_VERSION = 5
+#: article is segmented again.  5, 6: number-only cells leave the catalogs and
+#: every `#.` names its heading, so every catalog is merged again.  7: a
+#: catalog left as another tool wrote it is recorded too, with a fourth field
+#: saying whether the bytes are sync's own rendering.
+STATE_VERSION = 7
 #: How often a catalog that keeps changing under us is merged again.
 _RETRIES = 5
 
