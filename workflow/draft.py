@@ -41,10 +41,11 @@ from .config import Settings
 from .engines import Engine, EngineError, call_with_retries, make_engine
 from .errors import ConfigError, WorkflowError
 from .files import WriteBatch, root_lock
+from .layout import rewrite_keeping_layout
 from .ledger import Draft, Ledger
 from .markup import PlaceholderError, Protected, protect, restore
 from .memory import DEFAULT_THRESHOLD, load_memory
-from .poformat import format_po, parse_po, read_po
+from .poformat import parse_po, read_po
 
 DEFAULT_ROUTES: dict[str, tuple[str, ...]] = {
     "be": ("memory", "pivot:ru+apertium"),
@@ -468,23 +469,30 @@ def _with_draft(entry: polib.POEntry, label: str, text: str, matched: str | None
 
 
 def _write_catalog(
-    path: Path, drafts: dict[Key, tuple[str, str]], matched: dict[Key, str] | None = None
+    path: Path,
+    drafts: dict[Key, tuple[str, str]],
+    settings: Settings,
+    matched: dict[Key, str] | None = None,
 ) -> tuple[bool, list[tuple[Key, str, str]]]:
     """Apply drafts to still-empty entries, atomically; (written, applied)."""
     for _attempt in range(_WRITE_RETRIES):
         old = path.read_bytes()
         po = parse_po(old.decode("utf-8"), str(path))
         applied: list[tuple[Key, str, str]] = []
+        changed: set[int] = set()
         for entry in po:
             key = (entry.msgctxt, entry.msgid)
             if key in drafts and _empty(entry):
                 label, text = drafts[key]
                 _with_draft(entry, label, text, (matched or {}).get(key))
                 applied.append((key, label, text))
+                changed.add(id(entry))
         if not applied:
             return False, []
+        # Only the drafted entries' lines move, in the layout the file has.
+        new = rewrite_keeping_layout(old.decode("utf-8"), po, changed, settings)
         batch = WriteBatch()
-        batch.stage(path, format_po(po).encode("utf-8"), expect=old)
+        batch.stage(path, new.encode("utf-8"), expect=old)
         if not batch.commit():
             return True, applied
     raise WorkflowError(
@@ -571,7 +579,7 @@ def _finish(
             continue
         path = settings.po_path(locale, slug)
         try:
-            written, applied = _write_catalog(path, drafts, matched.get(slug))
+            written, applied = _write_catalog(path, drafts, settings, matched.get(slug))
         except WorkflowError as exc:
             report.errors.append(exc)
             continue
