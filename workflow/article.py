@@ -21,9 +21,11 @@ import yaml
 
 from .errors import ArticleError
 from .files import read_with_status
+from .guard import CONTROL_RE, control_name
 from .segment import SEGMENT_MODES, Segment, Slot, SpanSlot, segment_body, split_lines
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+#: Used with fullmatch: a `$` would accept a name ending in a newline.
+SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 #: Front-matter fields that are translated, in catalog order.
 TRANSLATABLE_FIELDS = ("title", "lead", "section")
 _DELIMITER = re.compile(r"^---[ \t]*$")
@@ -153,7 +155,7 @@ def parse_article(
     if mode not in SEGMENT_MODES:
         raise ArticleError(f"unknown segment mode {mode!r}", hint="use 'sentence' or 'block'")
     slug = slug_for(path)
-    if path != "<string>" and not SLUG_RE.match(slug):
+    if path != "<string>" and not SLUG_RE.fullmatch(slug):
         raise ArticleError(
             f"file name {slug!r} is not a valid slug",
             path=path,
@@ -220,6 +222,8 @@ def _parse_front_matter(
 ) -> tuple[FrontMatter, list[Slot], list[Segment]]:
     """Values, slots and segments of the front matter (line 2 onwards in the file)."""
     try:
+        if "*" in fm_text:
+            _refuse_aliases(fm_text, path)
         loader = _Loader(fm_text)
         try:
             node = loader.get_single_node()
@@ -272,6 +276,8 @@ def _parse_front_matter(
             raise fail(
                 name, f"'{name}' must be text, not {type(value).__name__}", "quote the value"
             )
+    for name in ("title", "lead", "section", "authors", "tags"):
+        _refuse_controls(data.get(name), lambda m, name=name: fail(name, m, "remove it"))
     title = texts["title"]
     assert title is not None
     date = _as_date(data["date"], lambda msg: fail("date", msg, "write the date as YYYY-MM-DD"))
@@ -339,6 +345,38 @@ def _parse_front_matter(
     return front, slots, segments
 
 
+def _refuse_aliases(fm_text: str, path: str) -> None:
+    """Refuse any YAML alias (``*name``) before the document is built.
+
+    Front matter has no use for them, and nested aliases expand
+    exponentially (a "billion laughs"): even an error message showing the
+    value would be megabytes.  Scanning tokens is linear in the text.
+    """
+    for token in yaml.scan(fm_text, Loader=_Loader):
+        if isinstance(token, yaml.AliasToken):
+            raise ArticleError(
+                "YAML aliases (*name) are not allowed in front matter",
+                path=path,
+                line=_line_at(fm_text, token.start_mark.index),
+                hint="write the value out in full",
+            )
+
+
+def _refuse_controls(value: object, fail: Callable[[str], ArticleError]) -> None:
+    """Refuse control characters (NUL, escapes such as \\x0b) in text fields:
+    they would reach the catalogs, and gettext's tools refuse them there."""
+    values = value if isinstance(value, list) else [value]
+    for item in values:
+        if isinstance(item, str) and (found := CONTROL_RE.search(item)):
+            raise fail(f"contains the control character {control_name(found.group())}")
+
+
+def _short(value: object) -> str:
+    """``repr(value)`` cut short: never megabytes in an error message."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _as_date(value: object, fail: Callable[[str], ArticleError]) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -352,7 +390,7 @@ def _as_date(value: object, fail: Callable[[str], ArticleError]) -> dt.date:
             return dt.datetime.fromisoformat(text).date()
         except ValueError:
             pass
-    raise fail(f"{value!r} is not an ISO date")
+    raise fail(f"{_short(value)} is not an ISO date")
 
 
 def _as_strings(value: object, fail: Callable[[str], ArticleError]) -> tuple[str, ...]:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from .config import FORMAT_VERSION, Settings
 from .errors import CatalogError, WorkflowError
 from .files import ANY, WriteBatch, atomic_move, atomic_write, root_lock, sha256
+from .guard import Kept, kept_count
 
 if TYPE_CHECKING:
     from threading import Thread
@@ -238,6 +239,16 @@ class _Syncer:
         #: Articles whose files are all staged, with their files' state
         #: records as this run read or staged them; recorded once committed.
         self.done: list[tuple[str, list[Path], dict[Path, list[object] | None]]] = []
+        #: Catalogs staged or left alone, with what translators had written
+        #: in them (`guard.kept_count`): recorded once on disk.
+        self.counts: dict[Path, int] = {}
+        self._kept: Kept | None = None
+
+    @property
+    def kept(self) -> Kept:
+        if self._kept is None:
+            self._kept = Kept(self.settings.state_dir, self.settings.root)
+        return self._kept
 
     @property
     def preparer(self) -> _Preparer:
@@ -265,6 +276,8 @@ class _Syncer:
         records: dict[Path, list[object] | None] = {prepared.path: prepared.source}
         for planned in prepared.files:
             self.report.changes.append(FileChange(planned.path, planned.action, planned.stats))
+            if planned.kept is not None:
+                self.counts[planned.path] = planned.kept
             if planned.tmp is None:  # unchanged, or --check
                 records[planned.path] = planned.seen
                 continue
@@ -302,10 +315,12 @@ class _Syncer:
                 except CatalogError as exc:
                     self.report.errors.append(exc)
                     failed.add(slug)
+                    self.counts.pop(path, None)
                     break
                 single = WriteBatch()
                 single.stage(path, text.encode("utf-8"), expect=old)
                 if not single.commit():
+                    self.counts[path] = kept_count(text)
                     break
             else:
                 self.report.errors.append(
@@ -316,7 +331,12 @@ class _Syncer:
                     )
                 )
                 failed.add(slug)
+                self.counts.pop(path, None)
         self.redo.clear()
+        if not self.check:
+            for path, count in self.counts.items():
+                self.kept.set(path, count)
+        self.counts.clear()
         for slug, watched, records in self.done:
             if slug in failed:
                 self.state.forget(slug)
@@ -453,6 +473,8 @@ def sync(
                         report.pruned.extend(prune(settings, slug))
             if not check:
                 state.save()
+                if syncer._kept is not None:
+                    syncer.kept.save()
         finally:
             syncer.batch.discard()
             if splits_saver is not None:

@@ -1,0 +1,253 @@
+"""What the tool refuses to trust: files that are not files, reads that are
+not stable, catalogs that lost their translations, control characters.
+
+Rules:
+
+* A path that is not a regular file (a FIFO, a directory, a device, a
+  symlink to one or a symlink loop) is refused from its status alone: it
+  is never opened, so a FIFO cannot hang a run.
+* A read is only trusted when the file's size, mtime and inode are the same
+  before and after it, and the bytes read are the whole file; a file that
+  keeps changing is read again for a moment, then refused.
+* A catalog that holds fewer translated or commented entries than the last
+  version sync or draft saw (`.edition/kept.json`) is taken for a save in
+  progress (an editor that truncates the file, then writes it) and is not
+  written over.  Once it has been left alone for `QUIET_SECONDS`, the
+  removal is taken as meant.  No tool can do better against a writer that
+  truncates in place: between its truncate and its write the file *is*
+  what it says, so the only defence is not to trust that state and to
+  check again just before a rename (`files.WriteBatch.commit`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import re
+import stat
+import time
+from pathlib import Path
+
+from .errors import CatalogError
+
+#: Characters no catalog or front-matter text may hold: C0 controls but tab
+#: and newline, DEL, C1 controls, and the non-characters U+FFFE and U+FFFF.
+#: gettext, YAML and HTML each refuse some of them.
+CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
+
+#: A catalog that lost entries is taken as meant once unchanged this long.
+QUIET_SECONDS = 10.0
+#: How long a read waits for a file that is changing, or lost entries, to settle.
+SETTLE_SECONDS = 2.0
+_PAUSE = 0.05
+
+
+def control_name(char: str) -> str:
+    """How an error names a control character: U+000B."""
+    return f"U+{ord(char):04X}"
+
+
+class NotRegularFile(OSError):
+    """The path is not a regular file; refused before it is opened."""
+
+
+def _kind(mode: int) -> str | None:
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def _refuse(status: os.stat_result, path: str | Path) -> None:
+    kind = _kind(status.st_mode)
+    if kind == "a directory":
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
+    if kind is not None:
+        raise NotRegularFile(errno.EINVAL, f"{kind}, not a regular file", os.fspath(path))
+
+
+def regular_status(path: str | Path) -> os.stat_result:
+    """``os.stat(path)``, refusing anything but a regular file (`NotRegularFile`)."""
+    status = os.stat(path)
+    _refuse(status, path)
+    return status
+
+
+def read_regular(path: str | Path) -> tuple[bytes, os.stat_result]:
+    """A regular file's bytes and its status from the open file.
+
+    The status is checked before opening, and the open does not block (a
+    FIFO swapped in meanwhile is then refused by its descriptor's status).
+    """
+    regular_status(path)
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+    try:
+        status = os.fstat(fd)
+        _refuse(status, path)
+        # One byte more than the file had: a short read is the end of it.
+        data = os.read(fd, status.st_size + 1)
+        if len(data) > status.st_size:  # it grew meanwhile
+            chunks = [data]
+            while chunk := os.read(fd, 1 << 16):
+                chunks.append(chunk)
+            data = b"".join(chunks)
+    finally:
+        os.close(fd)
+    return data, status
+
+
+def _same(a: os.stat_result, b: os.stat_result) -> bool:
+    return (a.st_size, a.st_mtime_ns, a.st_ino) == (b.st_size, b.st_mtime_ns, b.st_ino)
+
+
+def read_stable(path: str | Path, settle: float = SETTLE_SECONDS) -> tuple[bytes, os.stat_result]:
+    """`read_regular`, trusted only when nothing changed the file during the
+    read; a file still changing after ``settle`` seconds is refused."""
+    deadline = time.monotonic() + settle
+    while True:
+        data, status = read_regular(path)
+        after = os.stat(path)
+        if _same(status, after) and len(data) == after.st_size:
+            return data, status
+        if time.monotonic() >= deadline:
+            raise CatalogError(
+                "the file kept changing while it was read",
+                path=path,
+                hint="run the command again once it is saved",
+            )
+        time.sleep(_PAUSE)
+
+
+_MSGSTR = re.compile(r'^(?:#~ )?msgstr(?:\[\d+\])? "(.*)"$')
+_CONTINUED = re.compile(r'^(?:#~ )?"(.+)"$')
+
+
+def _entries(text: str) -> list[list[str]]:
+    """The lines of each entry of a catalog's text, the header left out."""
+    entries = []
+    for block in text.split("\n\n"):
+        lines = block.strip("\n").split("\n")
+        for i, line in enumerate(lines):
+            if line.startswith(("msgid ", "#~ msgid ")):
+                header = (
+                    line.endswith('msgid ""')
+                    and not (i + 1 < len(lines) and _CONTINUED.match(lines[i + 1]))
+                    and not any(x.startswith(("msgctxt", "#~ msgctxt")) for x in lines)
+                )
+                if not header:
+                    entries.append(lines)
+                break
+    return entries
+
+
+def _written(lines: list[str]) -> bool:
+    """Whether an entry has a translation or a translator comment."""
+    in_msgstr = False
+    for line in lines:
+        if line == "#" or (line.startswith("# ") and not line.startswith("#~")):
+            return True
+        match = _MSGSTR.match(line)
+        if match:
+            if match.group(1):
+                return True
+            in_msgstr = True
+        elif in_msgstr and _CONTINUED.match(line):
+            return True
+        else:
+            in_msgstr = False
+    return False
+
+
+def kept_count(text: str) -> int:
+    """Entries (live or obsolete, not the header) with a translation or a
+    translator comment: what a translator wrote, which sync never removes."""
+    return sum(_written(lines) for lines in _entries(text))
+
+
+def has_entries(text: str) -> bool:
+    """Whether a catalog's text has any entry besides its header."""
+    return bool(_entries(text))
+
+
+class Kept:
+    """Per catalog, how many entries a translator had written in the last
+    version sync or draft read whole or wrote (`kept_count`):
+    `.edition/kept.json`, a cache like the rest of `.edition/`."""
+
+    FILE = "kept.json"
+
+    def __init__(self, state_dir: Path, root: Path) -> None:
+        self.path = state_dir / self.FILE
+        self.root = root
+        self.counts: dict[str, int] = {}
+        self.dirty = False
+        with contextlib.suppress(OSError, ValueError):
+            data = json.loads(self.path.read_bytes())
+            if isinstance(data, dict) and all(
+                isinstance(k, str) and isinstance(v, int) for k, v in data.items()
+            ):
+                self.counts = data
+
+    def key(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return os.fspath(path)
+
+    def get(self, path: Path) -> int | None:
+        return self.counts.get(self.key(path))
+
+    def set(self, path: Path, count: int) -> None:
+        key = self.key(path)
+        if self.counts.get(key) != count:
+            self.counts[key] = count
+            self.dirty = True
+
+    def save(self) -> None:
+        from .files import atomic_write
+
+        if self.dirty:
+            atomic_write(self.path, json.dumps(self.counts, sort_keys=True).encode("utf-8"))
+            self.dirty = False
+
+
+def trusted_catalog(
+    path: Path, known: int | None, settle: float = SETTLE_SECONDS
+) -> tuple[bytes, os.stat_result]:
+    """A catalog's bytes, read stable, that hold no fewer translated or
+    commented entries than ``known`` (the last version seen), and entries at
+    all: otherwise read again until ``settle`` runs out, then refused, unless
+    the file has been left alone for `QUIET_SECONDS` (a removal meant)."""
+    deadline = time.monotonic() + settle
+    while True:
+        data, status = read_stable(path, settle)
+        text = data.decode("utf-8", "replace")
+        count = kept_count(text)
+        empty = not has_entries(text)
+        if not empty and (known is None or count >= known):
+            return data, status
+        if time.time() - status.st_mtime_ns / 1e9 >= QUIET_SECONDS:
+            return data, status
+        if time.monotonic() >= deadline:
+            what = (
+                "has no entries"
+                if empty
+                else f"has {count} translated or commented entries where the last version had {known}"
+            )
+            raise CatalogError(
+                f"{what}: it may be half-saved, so it was not written over",
+                path=path,
+                line=1,
+                hint=f"run the command again once the editor has saved it; a removal is "
+                f"taken as meant once the file is left alone for {QUIET_SECONDS:.0f} s",
+            )
+        time.sleep(_PAUSE * 2)
