@@ -200,11 +200,15 @@ def parse_article(
             line=close + 1,
             hint="write the article below the closing '---'",
         )
-    body_segments, body_slots = (
-        segment_body(body, body_line, body_offset, mode, len(fm_segments), lines[close + 1 :])
-        if segment
-        else ([], [])
-    )
+    try:
+        body_segments, body_slots = (
+            segment_body(body, body_line, body_offset, mode, len(fm_segments), lines[close + 1 :])
+            if segment
+            else ([], [])
+        )
+    except ArticleError as exc:
+        exc.path = exc.path or path
+        raise
     return Article(
         slug=slug,
         path=path,
@@ -277,7 +281,7 @@ def _parse_front_matter(
                 name, f"'{name}' must be text, not {type(value).__name__}", "quote the value"
             )
     for name in ("title", "lead", "section", "authors", "tags"):
-        _refuse_controls(data.get(name), lambda m, name=name: fail(name, m, "remove it"))
+        _refuse_controls(data.get(name), name, fail)
     title = texts["title"]
     assert title is not None
     date = _as_date(data["date"], lambda msg: fail("date", msg, "write the date as YYYY-MM-DD"))
@@ -362,13 +366,16 @@ def _refuse_aliases(fm_text: str, path: str) -> None:
             )
 
 
-def _refuse_controls(value: object, fail: Callable[[str], ArticleError]) -> None:
+def _refuse_controls(
+    value: object, name: str, fail: Callable[[str, str, str | None], ArticleError]
+) -> None:
     """Refuse control characters (NUL, escapes such as \\x0b) in text fields:
     they would reach the catalogs, and gettext's tools refuse them there."""
     values = value if isinstance(value, list) else [value]
     for item in values:
         if isinstance(item, str) and (found := CONTROL_RE.search(item)):
-            raise fail(f"contains the control character {control_name(found.group())}")
+            char = control_name(found.group())
+            raise fail(name, f"'{name}' contains the control character {char}", "remove it")
 
 
 def _short(value: object) -> str:

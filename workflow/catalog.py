@@ -135,6 +135,9 @@ def build_template(article: Article, settings: Settings, stamp: str) -> polib.PO
         "Content-Transfer-Encoding": "8bit",
     }
     entries: dict[Key, polib.POEntry] = {}
+    #: Each entry's comment lines, in order and as a set: a text repeated
+    #: 10,000 times (a table cell) must not rescan its comment each time.
+    comments: dict[Key, dict[str, None]] = {}
     source = f"articles/{article.slug}.md"
     for segment in article.segments:
         key = (segment.msgctxt, segment.msgid)
@@ -148,10 +151,14 @@ def build_template(article: Article, settings: Settings, stamp: str) -> polib.PO
                 occurrences=[],
             )
             entries[key] = entry
+            comments[key] = dict.fromkeys(segment.comment.split("\n"))
             pot.append(entry)
-        elif segment.comment not in entry.comment.split("\n"):
-            entry.comment += "\n" + segment.comment
+        else:
+            comments[key].setdefault(segment.comment)
         entry.occurrences.append((source, str(segment.line)))
+    for key, lines in comments.items():
+        if len(lines) > 1:
+            entries[key].comment = "\n".join(lines)
     return pot
 
 

@@ -30,6 +30,7 @@ import polib
 from markdown_it import MarkdownIt
 
 from .config import Settings
+from .guard import CONTROL_RE, control_name
 
 
 class Severity(enum.StrEnum):
@@ -139,6 +140,20 @@ def _markup(text: str) -> _Markup:
                 shape.append("html")
                 html.append(tok.content)
     return _Markup(tuple(shape), tuple(urls), tuple(code), tuple(html))
+
+
+@check("control", Severity.ERROR)
+def check_control(pair: Pair) -> Iterator[str]:
+    """No control characters (Word's line break U+000B, DEL, NUL, U+FFFE...):
+    invisible in an editor, they break the page and its front matter."""
+    found = sorted(set(CONTROL_RE.findall(pair.translation)))
+    if found:
+        names = ", ".join(control_name(c) for c in found)
+        yield f"control characters {names} in {_quote(pair.translation)}"
+
+
+#: Checks a comment or a setting cannot silence: what they find cannot be published.
+_MANDATORY = frozenset({"control"})
 
 
 @check("markup", Severity.ERROR)
@@ -440,7 +455,7 @@ def check_entry(
     """Every finding of every check on one entry, minus the silenced ones."""
     if entry.obsolete:
         return []
-    skip = ignored(entry.tcomment) | _disabled(settings)
+    skip = (ignored(entry.tcomment) | _disabled(settings)) - _MANDATORY
     findings: list[Finding] = []
     for source, translation in translations(entry):
         pair = Pair(source, translation, locale, settings)

@@ -84,6 +84,61 @@ class Settings:
 
 _SCALARS = {"source": str, "segment": str, "project": str, "team": str, "bugs_to": str}
 _TABLES = ("routes", "checks", "site", "draft", "memory", "engines", "status")
+#: The keys each `[tool.edition.TABLE]` may have, for the tables whose keys
+#: are fixed (routes are keyed by locale, engines are checked by
+#: `workflow.engines`).  A module that reads a new key adds it here.
+TABLE_KEYS: dict[str, set[str]] = {
+    "checks": {"quotes", "disable"},
+    "site": {"title", "base_url", "description"},
+    "memory": {"threshold"},
+    "draft": set(),
+    "status": set(),
+}
+
+
+def _check_table(name: str, table: dict[str, Any], path: Path) -> None:
+    """Refuse unknown keys of a fixed table, and mistyped values of the
+    settings read from it, with what to write instead."""
+    known = TABLE_KEYS.get(name)
+    if known is None:
+        return
+    for key in table:
+        if key not in known:
+            guess = difflib.get_close_matches(key, sorted(known), n=1)
+            hint = (
+                f"did you mean '{guess[0]}'?"
+                if guess
+                else "known: " + (", ".join(sorted(known)) or "none")
+            )
+            raise ConfigError(
+                f"unknown setting '{key}' in [tool.edition.{name}]", path=path, hint=hint
+            )
+    if name == "checks":
+        quotes = table.get("quotes", {})
+        if not isinstance(quotes, dict) or not all(isinstance(v, str) for v in quotes.values()):
+            raise ConfigError(
+                "[tool.edition.checks] quotes must be a table of locale = quotes",
+                path=path,
+                hint='e.g. quotes = {be = "«»", ru = "«»"}',
+            )
+        disable = table.get("disable", [])
+        if not isinstance(disable, list) or not all(isinstance(v, str) for v in disable):
+            raise ConfigError(
+                "[tool.edition.checks] disable must be a list of check names",
+                path=path,
+                hint='e.g. disable = ["spelling"]',
+            )
+    if name == "memory":
+        threshold = table.get("threshold", 75)
+        if (
+            isinstance(threshold, bool)
+            or not isinstance(threshold, int)
+            or not 1 <= threshold <= 100
+        ):
+            raise ConfigError(
+                "[tool.edition.memory] threshold must be a whole percent from 1 to 100",
+                path=path,
+            )
 
 
 def load_settings(root: str | Path = ".") -> Settings:
@@ -109,6 +164,7 @@ def load_settings(root: str | Path = ".") -> Settings:
         if key in _TABLES:
             if not isinstance(value, dict):
                 raise ConfigError(f"[tool.edition.{key}] must be a table", path=path)
+            _check_table(key, value, path)
             sections[key] = value
             continue
         if key not in known:

@@ -24,6 +24,8 @@ Rules:
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 import threading
 from collections import Counter
@@ -38,8 +40,9 @@ import polib
 from .catalog import State, entry_state
 from .config import Settings
 from .engines import Engine, EngineError, call_with_retries, make_engine
-from .errors import ConfigError, WorkflowError
+from .errors import CatalogError, ConfigError, WorkflowError
 from .files import WriteBatch, root_lock
+from .guard import Kept, kept_count, trusted_catalog
 from .ledger import Draft, Ledger
 from .markup import PlaceholderError, Protected, protect, restore
 from .memory import DEFAULT_THRESHOLD, load_memory
@@ -75,6 +78,8 @@ class DraftReport:
     dropped: dict[str, str] = field(default_factory=dict)
     written: list[Path] = field(default_factory=list)
     errors: list[WorkflowError] = field(default_factory=list)
+    #: Caches found damaged and started afresh.
+    warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
 
     def as_json(self) -> dict[str, Any]:
@@ -140,14 +145,38 @@ class Cache:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, timeout=30.0, check_same_thread=False)
         self._lock = threading.Lock()
-        with self._lock, self._db:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute(
-                "CREATE TABLE IF NOT EXISTS cache (engine TEXT, source TEXT, target TEXT,"
-                " text TEXT, result TEXT, PRIMARY KEY (engine, source, target, text))"
-            )
+        #: Why the cache was started afresh, if it was.
+        self.warning: str | None = None
+        try:
+            self._db = self._open(path)
+        except sqlite3.OperationalError as exc:  # full disk, read-only root
+            raise WorkflowError(f"cannot open the draft cache: {exc}", path=path) from exc
+        except sqlite3.DatabaseError as exc:
+            # Derived state (README): a damaged cache is set aside, not fatal.
+            aside = path.with_name(path.name + ".damaged")
+            os.replace(path, aside)
+            for suffix in ("-wal", "-shm"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(f"{path}{suffix}")
+            self.warning = f"{path}: unreadable ({exc}); moved to {aside.name}, starting afresh"
+            self._db = self._open(path)
+
+    @staticmethod
+    def _open(path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(path, timeout=30.0, check_same_thread=False)
+        try:
+            with db:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS cache (engine TEXT, source TEXT, target TEXT,"
+                    " text TEXT, result TEXT, PRIMARY KEY (engine, source, target, text))"
+                )
+                db.execute("SELECT count(*) FROM cache").fetchone()
+        except BaseException:
+            db.close()
+            raise
+        return db
 
     def get(self, engine: str, source: str, target: str, text: str) -> str | None:
         with self._lock:
@@ -288,7 +317,7 @@ def _apply_step(run: _Run, step: str, locale: str, todos: list[_Todo], threshold
     if not pending:
         return
     if step == "memory":
-        memory = load_memory(settings, locale)
+        memory = load_memory(settings, locale, run.report.warnings)
         for todo in pending:
             match = memory.lookup(todo.msgid, threshold)
             if match is None:
@@ -363,13 +392,30 @@ def _with_draft(entry: polib.POEntry, label: str, text: str) -> None:
     entry.tcomment = f"{entry.tcomment}\n{note}" if entry.tcomment else note
 
 
+def _read_catalog(path: Path, kept: Kept) -> tuple[bytes, polib.POFile]:
+    """A catalog's bytes and entries, only from a read `guard` trusts."""
+    try:
+        old, _status = trusted_catalog(path, kept.get(path))
+    except OSError as exc:
+        raise CatalogError(f"cannot read: {exc.strerror}", path=path) from exc
+    try:
+        text = old.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = old[: exc.start].count(b"\n") + 1
+        raise CatalogError(
+            "not UTF-8", path=path, line=line, hint="save the file as UTF-8"
+        ) from exc
+    po = parse_po(text, str(path))
+    kept.set(path, kept_count(text))
+    return old, po
+
+
 def _write_catalog(
-    path: Path, drafts: dict[Key, tuple[str, str]]
+    path: Path, drafts: dict[Key, tuple[str, str]], kept: Kept
 ) -> tuple[bool, list[tuple[Key, str, str]]]:
     """Apply drafts to still-empty entries, atomically; (written, applied)."""
     for _attempt in range(_WRITE_RETRIES):
-        old = path.read_bytes()
-        po = parse_po(old.decode("utf-8"), str(path))
+        old, po = _read_catalog(path, kept)
         applied: list[tuple[Key, str, str]] = []
         for entry in po:
             key = (entry.msgctxt, entry.msgid)
@@ -379,9 +425,11 @@ def _write_catalog(
                 applied.append((key, label, text))
         if not applied:
             return False, []
+        text = format_po(po)
         batch = WriteBatch()
-        batch.stage(path, format_po(po).encode("utf-8"), expect=old)
+        batch.stage(path, text.encode("utf-8"), expect=old)
         if not batch.commit():
+            kept.set(path, kept_count(text))
             return True, applied
     raise WorkflowError(
         "the catalog kept changing while drafts were written",
@@ -405,6 +453,9 @@ def draft(
     threshold = _threshold(settings)
     with root_lock(settings.state_dir, wait, "draft"):
         cache = Cache(settings.state_dir / "drafts-cache.sqlite")
+        kept = Kept(settings.state_dir, settings.root)
+        if cache.warning is not None:
+            report.warnings.append(cache.warning)
         run = _Run(settings, report, cache, factory, dry_run)
         try:
             for locale in locales:
@@ -417,7 +468,7 @@ def draft(
                         )
                         continue
                     try:
-                        po = read_po(path)
+                        _old, po = _read_catalog(path, kept)
                     except WorkflowError as exc:
                         report.errors.append(exc)
                         continue
@@ -429,7 +480,9 @@ def draft(
                         left = sum(1 for t in todos if t.result is None)
                         progress(f"{locale}: {step} for {left} entries")
                     _apply_step(run, step, locale, todos, threshold)
-                _finish(settings, report, locale, todos, dry_run)
+                _finish(settings, report, locale, todos, dry_run, kept)
+            if not dry_run:
+                kept.save()
         finally:
             cache.close()
             for eng in run.engines.values():
@@ -440,7 +493,12 @@ def draft(
 
 
 def _finish(
-    settings: Settings, report: DraftReport, locale: str, todos: list[_Todo], dry_run: bool
+    settings: Settings,
+    report: DraftReport,
+    locale: str,
+    todos: list[_Todo],
+    dry_run: bool,
+    kept: Kept,
 ) -> None:
     by_slug: dict[str, dict[Key, tuple[str, str]]] = {}
     for todo in todos:
@@ -456,7 +514,7 @@ def _finish(
             continue
         path = settings.po_path(locale, slug)
         try:
-            written, applied = _write_catalog(path, drafts)
+            written, applied = _write_catalog(path, drafts, kept)
         except WorkflowError as exc:
             report.errors.append(exc)
             continue

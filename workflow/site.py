@@ -50,7 +50,7 @@ from .config import Settings
 from .errors import ConfigError, WorkflowError
 from .files import fsync_dir, root_lock, sha256, syncfs
 from .poformat import read_po
-from .segment import Segment
+from .segment import NESTING, Segment
 from .status import Edition, collect
 
 #: Bumped when the page-building code changes, so old pages are re-rendered.
@@ -78,7 +78,11 @@ def safe_url(url: str) -> bool:
 
 
 def markdown_renderer() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
+    # As deep as segmenting allows (`workflow.segment.NESTING`): an article
+    # nested deeper is refused there, so nothing is dropped here.
+    md = MarkdownIt(
+        "commonmark", {"html": False, "typographer": False, "maxNesting": NESTING}
+    ).enable("table")
     md.validateLink = safe_url  # type: ignore[method-assign]
     return md
 
