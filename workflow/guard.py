@@ -167,33 +167,55 @@ def _written(lines: list[str]) -> bool:
     return False
 
 
-def kept_count(text: str) -> int:
-    """Entries (live or obsolete, not the header) with a translation or a
-    translator comment: what a translator wrote, which sync never removes."""
-    return sum(_written(lines) for lines in _entries(text))
+def kept_count(text: str) -> tuple[int, int]:
+    """A catalog's entries (live or obsolete, not the header), and how many
+    of them have a translation or a translator comment: neither ever goes
+    down in a sync or a draft."""
+    entries = _entries(text)
+    return len(entries), sum(_written(lines) for lines in entries)
 
 
-def has_entries(text: str) -> bool:
-    """Whether a catalog's text has any entry besides its header."""
-    return bool(_entries(text))
+def _suspect(text: str, known: tuple[int, int] | None) -> str | None:
+    """Why a catalog's text looks like half of a save, if it does.
+
+    A writer that truncates, then writes, leaves a prefix of the file: no
+    entries at all, fewer entries than before, or (cut after an empty
+    ``msgstr ""`` whose lines were still to come) fewer translations with the
+    last entry untranslated.  A translator who clears a translation leaves
+    every entry in place, which is not taken for a cut unless it is the last.
+    """
+    entries = _entries(text)
+    if not entries:
+        return "has no entries"
+    if known is None:
+        return None
+    count, written = len(entries), sum(_written(lines) for lines in entries)
+    if count < known[0]:
+        return f"has {count} entries where the last version had {known[0]}"
+    if written < known[1] and not _written(entries[-1]):
+        return (
+            f"has {written} translated or commented entries where the last version had {known[1]}"
+        )
+    return None
 
 
 class Kept:
-    """Per catalog, how many entries a translator had written in the last
-    version sync or draft read whole or wrote (`kept_count`):
-    `.edition/kept.json`, a cache like the rest of `.edition/`."""
+    """Per catalog, `kept_count` of the last version sync or draft read
+    whole or wrote: `.edition/kept.json`, a cache like the rest of `.edition/`
+    (lost, it only means the next read has nothing to compare with)."""
 
     FILE = "kept.json"
 
     def __init__(self, state_dir: Path, root: Path) -> None:
         self.path = state_dir / self.FILE
         self.root = root
-        self.counts: dict[str, int] = {}
+        self.counts: dict[str, list[int]] = {}
         self.dirty = False
         with contextlib.suppress(OSError, ValueError):
-            data = json.loads(self.path.read_bytes())
+            data = json.loads(read_regular(self.path)[0])
             if isinstance(data, dict) and all(
-                isinstance(k, str) and isinstance(v, int) for k, v in data.items()
+                isinstance(v, list) and len(v) == 2 and all(type(n) is int for n in v)
+                for v in data.values()
             ):
                 self.counts = data
 
@@ -203,13 +225,14 @@ class Kept:
         except ValueError:
             return os.fspath(path)
 
-    def get(self, path: Path) -> int | None:
-        return self.counts.get(self.key(path))
+    def get(self, path: Path) -> tuple[int, int] | None:
+        found = self.counts.get(self.key(path))
+        return None if found is None else (found[0], found[1])
 
-    def set(self, path: Path, count: int) -> None:
+    def set(self, path: Path, counts: tuple[int, int]) -> None:
         key = self.key(path)
-        if self.counts.get(key) != count:
-            self.counts[key] = count
+        if self.counts.get(key) != list(counts):
+            self.counts[key] = list(counts)
             self.dirty = True
 
     def save(self) -> None:
@@ -221,33 +244,24 @@ class Kept:
 
 
 def trusted_catalog(
-    path: Path, known: int | None, settle: float = SETTLE_SECONDS
+    path: Path, known: tuple[int, int] | None, settle: float = SETTLE_SECONDS
 ) -> tuple[bytes, os.stat_result]:
-    """A catalog's bytes, read stable, that hold no fewer translated or
-    commented entries than ``known`` (the last version seen), and entries at
-    all: otherwise read again until ``settle`` runs out, then refused, unless
-    the file has been left alone for `QUIET_SECONDS` (a removal meant)."""
+    """A catalog's bytes, read stable, unless they look like half of a save
+    (`_suspect`, against ``known``, the last version seen): then read again
+    until ``settle`` runs out, and refused, unless the file has been left
+    alone for `QUIET_SECONDS` (what it says is then taken as meant)."""
     deadline = time.monotonic() + settle
     while True:
         data, status = read_stable(path, settle)
-        text = data.decode("utf-8", "replace")
-        count = kept_count(text)
-        empty = not has_entries(text)
-        if not empty and (known is None or count >= known):
-            return data, status
-        if time.time() - status.st_mtime_ns / 1e9 >= QUIET_SECONDS:
+        why = _suspect(data.decode("utf-8", "replace"), known)
+        if why is None or time.time() - status.st_mtime_ns / 1e9 >= QUIET_SECONDS:
             return data, status
         if time.monotonic() >= deadline:
-            what = (
-                "has no entries"
-                if empty
-                else f"has {count} translated or commented entries where the last version had {known}"
-            )
             raise CatalogError(
-                f"{what}: it may be half-saved, so it was not written over",
+                f"{why}: it may be half-saved, so it was not written over",
                 path=path,
                 line=1,
-                hint=f"run the command again once the editor has saved it; a removal is "
-                f"taken as meant once the file is left alone for {QUIET_SECONDS:.0f} s",
+                hint="run the command again once the editor has saved it; a change "
+                f"left alone for {QUIET_SECONDS:.0f} s is taken as meant",
             )
         time.sleep(_PAUSE * 2)

@@ -135,7 +135,7 @@ class _Planned:
     tmp: str | None = None
     status: list[object] | None = None
     #: A catalog's `guard.kept_count` once written (or left as it is).
-    kept: int | None = None
+    kept: tuple[int, int] | None = None
 
 
 @dataclass

@@ -241,7 +241,7 @@ class _Syncer:
         self.done: list[tuple[str, list[Path], dict[Path, list[object] | None]]] = []
         #: Catalogs staged or left alone, with what translators had written
         #: in them (`guard.kept_count`): recorded once on disk.
-        self.counts: dict[Path, int] = {}
+        self.counts: dict[Path, tuple[int, int]] = {}
         self._kept: Kept | None = None
 
     @property
