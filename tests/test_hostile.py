@@ -9,6 +9,7 @@ file is one line naming it, with exit code 3, never a traceback or a hang.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import errno
 import json
 import os
@@ -16,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import polib
@@ -24,7 +26,7 @@ import pytest
 from tests.libre_server import LibreServer
 from workflow.cli import main
 from workflow.engines import EngineError, call_with_retries, make_engine
-from workflow.files import WriteBatch, sha256, root_lock
+from workflow.files import WriteBatch, root_lock, sha256
 from workflow.poformat import read_po
 
 from .conftest import ROOT
@@ -288,7 +290,9 @@ def test_7_tmx_in_utf16_and_shift_jis_is_read(
         ("utf-16", codecs.BOM_UTF16_BE + _tmx({"Hello.": "Прывітанне."}).encode("utf-16-be")),
         (
             "shift_jis",
-            _tmx({"Tokyo.": "東京."}).replace("?>", ' encoding="Shift_JIS"?>', 1).encode("shift_jis"),
+            _tmx({"Tokyo.": "東京."})
+            .replace("?>", ' encoding="Shift_JIS"?>', 1)
+            .encode("shift_jis"),
         ),
     ]:
         tmx = root / f"{encoding}.tmx"
@@ -429,14 +433,16 @@ def test_12_locales_be_as_a_file_and_a_loop_in_articles(
     "command",
     [
         ["sync"],
-        ["publish"],
         ["status", "--html", "{root}/dash.html"],
         ["memory", "export", "{root}/out.tmx"],
         ["draft", "--engine", "memory", "--locale", "be"],
     ],
 )
 def test_12_a_full_disk_is_one_line(
-    root: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, command: list[str]
+    root: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: list[str],
 ) -> None:
     """ENOSPC on every write under the root (os.write and SQLite's own I/O)."""
     catalog = read_po(root / "locales" / "be" / f"{A}.po")
@@ -549,3 +555,71 @@ def test_13_settings_are_typed_and_unknown_keys_refused_in_every_table(
     (root / "pyproject.toml").write_text('[tool.edition]\nlocales = ["be", "ru"]\n' + table)
     code, _out, err = run(capsys, "status", "--root", str(root))
     assert code == 3 and "pyproject.toml" in err and message in err
+
+
+@pytest.fixture
+def mounted(tmp_path: Path) -> Iterator[Path]:
+    """A small tmpfs of its own (root may mount here; elsewhere the test is skipped)."""
+    point = tmp_path / "mnt"
+    point.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(point)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here: " + done.stderr.decode().strip())
+    try:
+        yield point
+    finally:
+        subprocess.run(["umount", "-l", str(point)], check=True)
+
+
+def _fill(point: Path) -> None:
+    fd = os.open(point / "filler", os.O_WRONLY | os.O_CREAT)
+    try:
+        with contextlib.suppress(OSError):
+            while True:
+                os.write(fd, b"\0" * 65536)
+        with contextlib.suppress(OSError):
+            while True:
+                os.write(fd, b"\0")
+    finally:
+        os.close(fd)
+
+
+def test_12_a_full_disk_and_a_read_only_root_are_one_line(mounted: Path, root: Path) -> None:
+    """Real ENOSPC and EROFS, from a filesystem of our own, in subprocesses."""
+    work = mounted / "root"
+    shutil.copytree(root, work)
+    assert edition(work, "sync", "-q").returncode == 0
+    _append(work, A, "More text.")
+    _fill(mounted)
+    commands = [
+        ["sync"],
+        ["publish"],
+        ["status", "--html", str(work / "dash.html")],
+        ["memory", "export", str(work / "out.tmx")],
+        ["draft", "--engine", "memory", "--locale", "be"],
+    ]
+    for command in commands:
+        result = edition(work, *command)
+        assert result.returncode == 3, (command, result.stderr)
+        full = ("No space left on device", "database or disk is full")
+        assert any(m in result.stderr for m in full), (command, result.stderr)
+    (mounted / "filler").unlink()
+    assert edition(work, "publish").returncode == 0
+    remount = ["mount", "-o", "remount,ro", str(mounted)]
+    subprocess.run(remount, check=True)
+    try:
+        for command in commands:
+            result = edition(work, *command)
+            assert result.returncode == 3, (command, result.stderr)
+            readonly = ("Read-only file system", "readonly database", "unable to open database")
+            assert any(m in result.stderr for m in readonly), (command, result.stderr)
+            assert len(result.stderr.strip().splitlines()) == 1, (command, result.stderr)
+        # Read-only commands work on a read-only root.
+        assert edition(work, "status").returncode == 0
+        assert edition(work, "check").returncode in (0, 1)
+        assert edition(work, "sync", "--check").returncode == 1  # the article was edited
+        assert edition(work, "segments").returncode == 0
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw", str(mounted)], check=True)

@@ -70,9 +70,10 @@ class Settings:
             entries = list(os.scandir(directory))
         except (FileNotFoundError, NotADirectoryError, PermissionError):
             return []  # as glob yields nothing
-        # Siblings order as their names do; is_file() follows symlinks, as
-        # Path.is_file does.
-        names = sorted(e.name for e in entries if e.name.endswith(".md") and e.is_file())
+        # Siblings order as their names do.  Anything but a directory is an
+        # article: a FIFO, a device or a symlink loop is then reported when
+        # read, not silently left out.
+        names = sorted(e.name for e in entries if e.name.endswith(".md") and _not_dir(e))
         return [directory / name for name in names]
 
     def pot_path(self, slug: str) -> Path:
@@ -80,6 +81,13 @@ class Settings:
 
     def po_path(self, locale: str, slug: str) -> Path:
         return self.locales_dir / locale / f"{slug}.po"
+
+
+def _not_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return not entry.is_dir()
+    except OSError:  # a symlink loop
+        return True
 
 
 _SCALARS = {"source": str, "segment": str, "project": str, "team": str, "bugs_to": str}

@@ -67,7 +67,9 @@ def _read(path: Path, kept: Kept | None = None) -> tuple[bytes | None, list[obje
         return None, None
     except OSError as exc:
         raise CatalogError(
-            f"cannot read: {exc.strerror}", path=path, hint="replace it with a PO file"
+            f"cannot read: {exc.strerror}",
+            path=path,
+            hint="move it away: sync writes a missing catalog again",
         ) from exc
     return data, [status.st_size, status.st_mtime_ns, sha256(data)]
 
@@ -216,7 +218,11 @@ class _Preparer:
             self.splits.finish()
             return _Prepared(path, slug, error=exc)
         self.cache.clear()
-        pot, planned = self.template(article, own)
+        try:
+            pot, planned = self.template(article, own)
+        except CatalogError as exc:  # the template is no file: nothing to merge into
+            self.splits.finish()
+            return _Prepared(path, slug, error=exc)
         prepared = _Prepared(
             path,
             slug,

@@ -34,8 +34,9 @@ from .article import Article, load_article, parse_article
 from .catalog import State, entry_state
 from .checks import Finding, Severity, check_catalog
 from .config import Settings
-from .errors import WorkflowError
+from .errors import CatalogError, WorkflowError
 from .files import sha256
+from .guard import read_regular
 from .ledger import Ledger
 from .poformat import read_po
 
@@ -475,6 +476,13 @@ def collect(
     if paths:
         check = sync(settings, paths, check=True, all_articles=False)
         stale_files = {c.path for c in check.written}
+        # A template sync cannot read (a directory, a FIFO...): its article's
+        # catalogs cannot be known up to date.  Catalogs are reported below.
+        for error in check.errors:
+            if error.path is not None and error.path.endswith(".pot"):
+                errors.append(error)
+                slug = Path(error.path).name.removesuffix(".pot")
+                stale_files.update(settings.po_path(loc, slug) for loc in locales)
     engines: dict[str, dict[str, EngineStats]] = {loc: {} for loc in locales}
     statuses: list[ArticleStatus] = []
     cache = _Cache(settings)
@@ -485,7 +493,7 @@ def collect(
     try:
         for path in paths:
             try:
-                data = path.read_bytes()
+                data, _status = read_regular(path)
                 info, n_segments, n_words, article_key = _article_info(path, data, cache, settings)
             except WorkflowError as exc:
                 errors.append(exc)
@@ -499,12 +507,17 @@ def collect(
                 po_path = settings.po_path(locale, info.slug)
                 outdated = po_path in stale_files
                 try:
-                    po_bytes = po_path.read_bytes()
+                    po_bytes, _status = read_regular(po_path)
                 except FileNotFoundError:
                     distinct = cache.distinct(article_key)
                     if distinct is None:  # no cache: parse again
                         distinct = _distinct(load_article(path, settings.segment))
                     editions[locale] = edition_status(distinct, None, locale, settings, outdated)
+                    continue
+                except OSError as exc:  # a directory, a FIFO, a loop...
+                    error = CatalogError(f"cannot read: {exc.strerror}", path=po_path)
+                    errors.append(error)
+                    editions[locale] = Edition(locale, outdated=outdated, unreadable=str(error))
                     continue
                 key = f"{fingerprints[locale]}|{article_sha}|{sha256(po_bytes)}"
                 found = cache.edition(key, details)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from .config import FORMAT_VERSION, Settings
 from .errors import CatalogError, WorkflowError
 from .files import ANY, WriteBatch, atomic_move, atomic_write, root_lock, sha256
-from .guard import Kept, kept_count
+from .guard import Kept, kept_count, read_regular
 
 if TYPE_CHECKING:
     from threading import Thread
@@ -159,11 +159,11 @@ class _State:
                 return False
             try:
                 st = self._stat(name)
-            except FileNotFoundError:
-                return False
-            if was[1] == st.st_mtime_ns and was[0] == st.st_size:
-                continue
-            if was[0] != st.st_size or sha256(Path(name).read_bytes()) != was[2]:
+                if was[1] == st.st_mtime_ns and was[0] == st.st_size:
+                    continue
+                if was[0] != st.st_size or sha256(read_regular(name)[0]) != was[2]:
+                    return False
+            except OSError:  # gone, or no file any more: prepared, and reported there
                 return False
             restat[key] = [st.st_size, st.st_mtime_ns, was[2]]
         if restat:
