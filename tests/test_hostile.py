@@ -495,15 +495,41 @@ def test_12_damaged_caches_are_set_aside_with_a_warning(
     assert code == 0 and "imported-be.json: unreadable" in err
 
 
+class _Cutting:
+    """A fake engine that, while drafts are made, leaves the catalog cut
+    inside a UTF-8 character, as an editor's half-done save would."""
+
+    name = "cutter"
+    max_concurrency = 1
+    batch_size = 100
+
+    def __init__(self, po: Path) -> None:
+        self.po = po
+
+    def supports(self, source: str, target: str) -> bool:
+        return True
+
+    def translate(self, texts: list[str], source: str, target: str) -> list[str]:
+        data = self.po.read_bytes()
+        self.po.write_bytes(data[: data.index("і".encode(), len(data) // 2) + 1])
+        return [f"<{t}>" for t in texts]
+
+
 def test_12_a_po_cut_inside_a_utf8_character_is_one_line_in_draft(
     root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from workflow.config import load_settings
+    from workflow.draft import draft
+
     po = root / "locales" / "be" / f"{A}.po"
-    data = po.read_bytes()
-    cut = data.index("і".encode()) + 1
-    po.write_bytes(data[:cut])
-    code, _out, err = run(capsys, "draft", "--root", str(root), "--engine", "memory")
-    assert code == 3 and f"{po}:" in err
+    catalog = read_po(po)
+    next(e for e in catalog if e.msgctxt is None).msgstr = ""
+    po.write_text(catalog.__unicode__(), encoding="utf-8")
+    report = draft(
+        load_settings(root), [A], ["be"], engine="cutter", factory=lambda n, s: _Cutting(po)
+    )
+    assert [str(e).split(": ")[0] for e in report.errors] == [f"{po}:1"]
+    assert not report.written
 
 
 # -- 13: front matter and settings ----------------------------------------------
