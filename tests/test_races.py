@@ -44,6 +44,8 @@ WRITER = textwrap.dedent(
         with open(path, encoding="utf-8") as f:
             po = polib.pofile(f.read())
         done = [e for e in po if e.msgstr and not e.fuzzy and e.msgctxt is None]
+        if not done:
+            sys.exit(f"round {k}: every reviewed entry is gone from the catalog")
         done[k % len(done)].msgstr += f"_SAVE{k}_"
         data = po.__unicode__().encode("utf-8")
         if k % 2 == 0:

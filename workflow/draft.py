@@ -462,7 +462,7 @@ def draft(
                 todos: list[_Todo] = []
                 for slug in slugs:
                     path = settings.po_path(locale, slug)
-                    if not path.is_file():
+                    if not os.path.lexists(path):  # anything else is read, and refused there
                         report.errors.append(
                             WorkflowError("no catalog", path=path, hint="run edition sync first")
                         )

@@ -18,6 +18,7 @@ import functools
 import hashlib
 import itertools
 import os
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -239,9 +240,9 @@ def _replace_if(tmp: str, path: Path, expect: object) -> bool:
     (one atomic step) and what came out of ``path`` is checked: a save that
     landed in the window is exchanged back, so it is never lost.
     """
-    if not _holds(path, expect):
-        return False
     if expect is None:
+        if not _holds(path, expect):
+            return False
         # No file was read: refuse to replace one created meanwhile.
         try:
             if _renameat2(tmp, path, _RENAME_NOREPLACE):
@@ -250,18 +251,58 @@ def _replace_if(tmp: str, path: Path, expect: object) -> bool:
             return False
         os.replace(tmp, path)
         return True
-    try:
-        exchanged = _renameat2(tmp, path, _RENAME_EXCHANGE)
-    except FileNotFoundError:  # removed meanwhile: that is a change too
+    with _read_lease(path) as quiet:
+        if not quiet or not _holds(path, expect):
+            return False
+        try:
+            exchanged = _renameat2(tmp, path, _RENAME_EXCHANGE)
+        except FileNotFoundError:  # removed meanwhile: that is a change too
+            return False
+        if not exchanged:
+            os.replace(tmp, path)
+            return True
+        if _holds(Path(tmp), expect):
+            return True  # ``tmp`` now names the old file, which the caller removes
+        # A save landed between the check and the exchange: put it back.
+        _renameat2(tmp, path, _RENAME_EXCHANGE)
         return False
-    if not exchanged:
-        os.replace(tmp, path)
-        return True
-    if _holds(Path(tmp), expect):
-        return True  # ``tmp`` now names the old file, which the caller removes
-    # A save landed between the check and the exchange: put it back.
-    _renameat2(tmp, path, _RENAME_EXCHANGE)
-    return False
+
+
+@contextlib.contextmanager
+def _read_lease(path: Path) -> Iterator[bool]:
+    """Hold a read lease on ``path`` where Linux grants one; yield False when
+    another process has the file open for writing.
+
+    An editor that truncates a file, then writes it, has it open for writing
+    all along: replacing the file then would send the rest of its save to a
+    file nobody can see.  The kernel refuses a read lease on a file open for
+    writing, and while the lease is held, anyone opening the file to write
+    waits until it is released: the check and the exchange cannot be
+    overtaken.  The lease break is signalled with SIGURG, ignored by default
+    (SIGIO, the default, would end the process).  Where leases are not
+    granted (another owner, NFS), this only says yes.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        yield True  # gone or no file: `_holds` decides
+        return
+    leased = False
+    try:
+        try:
+            fcntl.fcntl(fd, fcntl.F_SETSIG, signal.SIGURG)
+            fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_RDLCK)
+            leased = True
+        except OSError as exc:
+            if exc.errno == errno.EAGAIN:  # open for writing elsewhere
+                yield False
+                return
+        yield True
+    finally:
+        if leased:
+            with contextlib.suppress(OSError):
+                fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_UNLCK)
+        os.close(fd)
 
 
 def _holds(path: Path, expect: object) -> bool:
