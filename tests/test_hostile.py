@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import polib
@@ -509,7 +509,7 @@ class _Cutting:
     def supports(self, source: str, target: str) -> bool:
         return True
 
-    def translate(self, texts: list[str], source: str, target: str) -> list[str]:
+    def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
         data = self.po.read_bytes()
         self.po.write_bytes(data[: data.index("і".encode(), len(data) // 2) + 1])
         return [f"<{t}>" for t in texts]

@@ -290,7 +290,8 @@ def test_translators_and_authors_cannot_inject_script(
     text = article.read_text(encoding="utf-8")
     article.write_text(
         text
-        + "\n[bad](javascript:document.title='PWNED') <script>document.title='PWNED'</script>\n",
+        + "\n[bad](javascript:document.title='PWNED') <script>document.title='PWNED'</script>\n"
+        + "".join(f"\n{payload}\n" for payload in XSS),
         encoding="utf-8",
     )
     run(capsys, "sync", "--root", str(newsroom), "-q")
@@ -305,14 +306,22 @@ def test_translators_and_authors_cannot_inject_script(
             format_po(po2), "utf-8"
         )
     data = publish(capsys, newsroom)
-    assert ARTICLE in data["published"] and "week-47-labour-shortages" in data["published"], data
+    # The translators' payloads change the page's structure: the structure
+    # check holds that article, whatever the entries' ignore comments say.
+    held = {h["slug"]: h["blocking"] for h in data["held"]}
+    assert ARTICLE not in data["published"] and "[structure]" in str(held[ARTICLE]), data
+    # The author's payloads are the English structure: published, rendered harmless.
+    assert "week-47-labour-shortages" in data["published"], data
     for name, content in every_file(newsroom / "site").items():
         audit = _Audit()
         audit.feed(content)
         assert audit.bad == [], (name, audit.bad)
     if shutil.which("chromium") is None:
         pytest.skip("chromium is not installed")
-    for page in (f"be/{ARTICLE}/index.html", "en/week-47-labour-shortages/index.html"):
+    for page in (
+        "be/week-47-labour-shortages/index.html",
+        "en/week-47-labour-shortages/index.html",
+    ):
         dom = subprocess.run(
             [
                 "chromium",
@@ -373,13 +382,22 @@ def test_assemble_writes_each_edition_as_markdown(
     from workflow import parse_article
 
     assert parse_article(be).front_matter.date.isoformat() == "2025-05-27"
-    # A draft never goes into an edition: its English stays.
+    # A draft never goes into an edition: by default the edition is held
+    # (its last complete file stays), and with --all its English stays.
     make_fuzzy(newsroom / "locales" / "be" / f"{ARTICLE}.po", 3)
-    run(capsys, "assemble", "--root", str(newsroom), "--out", str(out), "--locale", "be")
+    before = (out / "be" / f"{ARTICLE}.md").read_bytes()
+    code, printed, _err = run(
+        capsys, "assemble", "--root", str(newsroom), "--out", str(out), "--locale", "be"
+    )
+    assert code == 0 and f"held {ARTICLE} be: not ready" in printed
+    assert (out / "be" / f"{ARTICLE}.md").read_bytes() == before
+    run(capsys, "assemble", "--root", str(newsroom), "--out", str(out), "--locale", "be", "--all")
     fuzzy = [
         e for e in read_po(newsroom / "locales" / "be" / f"{ARTICLE}.po") if "fuzzy" in e.flags
     ]
-    assert fuzzy[0].msgstr not in (out / "be" / f"{ARTICLE}.md").read_text(encoding="utf-8")
+    draft = (out / "be" / f"{ARTICLE}.md").read_text(encoding="utf-8")
+    assert fuzzy[0].msgstr not in draft
+    assert "\ndraft: true\n" in draft.split("---", 2)[1]
 
 
 def test_serve_answers_on_loopback(capsys: pytest.CaptureFixture[str], newsroom: Path) -> None:

@@ -22,7 +22,15 @@ import yaml
 from .errors import ArticleError
 from .files import read_with_status
 from .guard import CONTROL_RE, control_name
-from .segment import SEGMENT_MODES, Segment, Slot, SpanSlot, segment_body, split_lines
+from .segment import (
+    SEGMENT_MODES,
+    Segment,
+    Slot,
+    SpanSlot,
+    assemble_text,
+    segment_body,
+    split_lines,
+)
 
 #: Used with fullmatch: a `$` would accept a name ending in a newline.
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -87,31 +95,10 @@ class Article:
         return self.front_matter.date
 
     def assemble(self, lookup: Lookup) -> str:
-        """The article with each segment replaced by ``lookup(segment)``.
-
-        ``None`` (or the msgid itself) keeps the source text; a slot whose
-        segments are all kept writes its original bytes.
-        """
-        out: list[str] = []
-        pos = 0
-        for slot in self.skeleton:
-            out.append(self.text[pos : slot.start])
-            indices = slot.segments
-            found = [lookup(self.segments[i]) for i in indices]
-            if all(
-                t is None or t == self.segments[i].msgid
-                for t, i in zip(found, indices, strict=True)
-            ):
-                out.append(self.text[slot.start : slot.end])
-            else:
-                texts = [
-                    t if t is not None else self.segments[i].msgid
-                    for t, i in zip(found, indices, strict=True)
-                ]
-                out.append(slot.render(texts))
-            pos = slot.end
-        out.append(self.text[pos:])
-        return "".join(out)
+        """The article with each segment replaced by ``lookup(segment)``
+        (`segment.assemble_text`: escaped for its place; ``None`` or the
+        msgid itself keeps the source bytes)."""
+        return assemble_text(self.text, self.segments, self.skeleton, lookup)
 
 
 def slug_for(path: str | Path) -> str:

@@ -1,14 +1,18 @@
-"""Each edition as Markdown, for newsrooms whose site generator is Hugo or MkDocs.
+"""Each edition of an article as Markdown, for Hugo, MkDocs and the like.
 
-``OUT/<lang>/<slug>.md`` for the source and every target locale: the
-article's own bytes with each segment replaced by its reviewed translation
-(front matter included, written as valid YAML).  Untranslated, draft and
-stale segments keep the English, so a partial edition is still a readable
-document; `status` says which editions are complete.
+The English file with every segment replaced by its reviewed translation
+(front matter included, written as valid YAML), escaped for its place as
+publish does it.  Gated like publish: by default only a ready edition (see
+`status`) is written, and the report says which editions were held and why;
+a held edition's earlier file is left as it was.  With ``include_all`` every
+edition is written, and one that is not ready says so in its front matter:
+``draft: true`` (which Hugo and MkDocs leave unpublished) and
+``english_segments: N``, the number of entries still in English.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,13 +21,25 @@ from .article import Article
 from .config import Settings
 from .errors import WorkflowError
 from .files import WriteBatch
-from .site import _lookup
+from .site import _lookup, _reasons
+from .status import Edition, collect
+
+
+@dataclass
+class Held:
+    slug: str
+    locale: str
+    reasons: list[str]
 
 
 @dataclass
 class AssembleReport:
     written: list[Path] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)
+    #: Editions not written because they are not ready.
+    held: list[Held] = field(default_factory=list)
+    #: Editions written, not ready, marked ``draft: true``: path -> entries in English.
+    drafts: dict[Path, int] = field(default_factory=dict)
     errors: list[WorkflowError] = field(default_factory=list)
 
 
@@ -36,20 +52,65 @@ def assemble_edition(article: Article, settings: Settings, locale: str) -> str:
     return article.assemble(_lookup(path))
 
 
+_FM_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*(\r\n|\r|\n)?", re.MULTILINE)
+_MARK_KEYS = re.compile(r"^(?:draft|english_segments)[ \t]*:.*(?:\r\n|\r|\n)?", re.MULTILINE)
+
+
+def mark_draft(text: str, english: int) -> str:
+    """``text`` with ``draft: true`` and ``english_segments: N`` in its front
+    matter (replacing keys of those names already there)."""
+    first_end = text.find("\n") + 1
+    close = _FM_CLOSE.search(text, first_end)
+    if not text.startswith("---") or close is None:
+        return text
+    eol = close.group(1) or "\n"
+    front = _MARK_KEYS.sub("", text[first_end : close.start()])
+    marks = f"draft: true{eol}english_segments: {english}{eol}"
+    return text[:first_end] + front + marks + text[close.start() :]
+
+
+def _english(ed: Edition, article: Article) -> int:
+    if ed.missing:
+        return len({(s.msgctxt, s.msgid) for s in article.segments})
+    return sum(n for state, n in ed.counts.items() if state.value != "reviewed")
+
+
 def assemble(
-    settings: Settings, articles: Sequence[Article], locales: Sequence[str], out: Path
+    settings: Settings,
+    articles: Sequence[Article],
+    locales: Sequence[str],
+    out: Path,
+    include_all: bool = False,
 ) -> AssembleReport:
     report = AssembleReport()
+    targets = [loc for loc in locales if loc != settings.source]
+    status = collect(settings, [Path(a.path) for a in articles], targets) if targets else None
+    editions: dict[tuple[str, str], Edition] = {}
+    if status is not None:
+        report.errors.extend(status.errors)
+        for st in status.articles:
+            for loc, ed in st.editions.items():
+                editions[(st.article.slug, loc)] = ed
     batch = WriteBatch()
     try:
         for article in articles:
             for locale in locales:
+                target = out / locale / f"{article.slug}.md"
+                found = editions.get((article.slug, locale))
+                ready = locale == settings.source or (found is not None and found.ready)
+                if not ready and not include_all:
+                    reasons = _reasons(found) if found else ["its catalog cannot be read"]
+                    report.held.append(Held(article.slug, locale, reasons))
+                    continue
                 try:
                     text = assemble_edition(article, settings, locale)
                 except WorkflowError as exc:
                     report.errors.append(exc)
                     continue
-                target = out / locale / f"{article.slug}.md"
+                if not ready:
+                    english = _english(found, article) if found else len(article.segments)
+                    text = mark_draft(text, english)
+                    report.drafts[target] = english
                 data = text.encode("utf-8")
                 if target.is_file() and target.read_bytes() == data:
                     report.unchanged.append(target)

@@ -17,20 +17,25 @@ import atexit
 import contextlib
 import enum
 import functools
+import itertools
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polib
 from markdown_it import MarkdownIt
 
 from .config import Settings
 from .guard import CONTROL_RE, control_name
+
+if TYPE_CHECKING:
+    from .article import Article
+    from .segment import Segment, Slot
 
 
 class Severity(enum.StrEnum):
@@ -488,4 +493,334 @@ def check_catalog(po: polib.POFile, locale: str, settings: Settings | None = Non
     findings: list[Finding] = []
     for entry in po:
         findings.extend(check_entry(entry, locale, settings))
+    return findings
+
+
+# -- structure: what the page becomes ------------------------------------------
+#
+# The checks above look at one entry's text.  This one looks at the page: the
+# article's body is assembled with every non-empty translation (escaped for its
+# place, as publish and assemble do it), parsed as CommonMark, and its block and
+# inline structure (element types, heading levels, table rows and cells, link
+# and image targets) compared with the English body's.  Any difference is an
+# error that no ``# check: ignore`` and no ``disable`` setting silences: it is
+# the page, not a style question.  The entries to blame are found by putting
+# the English back for half of the translations at a time.
+
+#: A structure item: the element, and the target of a link or image.
+_Item = tuple[str, str]
+
+
+#: Link reference definitions as markdown-it keeps them: label -> href.
+_Refs = tuple[tuple[str, str], ...]
+
+
+def structure(body: str) -> tuple[_Item, ...]:
+    """The block and inline structure of a Markdown body (text left out)."""
+    return _structure(body, ())
+
+
+@functools.lru_cache(maxsize=512)
+def _structure(body: str, refs: _Refs) -> tuple[_Item, ...]:
+    """`structure` of a part of a body, with the whole body's references:
+    a definition the part adds is part of its structure."""
+    from .segment import markdown_parser
+
+    env: dict[str, Any] = {"references": {k: {"href": h, "title": ""} for k, h in refs}}
+    out: list[_Item] = []
+    for tok in markdown_parser().parse(body, env):
+        if tok.type != "inline":
+            if tok.type == "ordered_list_open":
+                out.append((tok.type, str(tok.attrGet("start") or 1)))
+            else:
+                out.append((tok.type, tok.tag))
+            continue
+        for child in tok.children or ():
+            kind = child.type
+            if kind in ("text", "softbreak", "text_special"):
+                continue
+            if kind == "link_open":
+                out.append((kind, str(child.attrGet("href") or "")))
+            elif kind == "image":
+                out.append((kind, str(child.attrGet("src") or "")))
+            elif kind == "html_inline":
+                # Whitespace inside a tag is not structure (a soft break in
+                # the English becomes a space in its msgid).
+                out.append((kind, " ".join(child.content.split())))
+            else:
+                out.append((kind, ""))
+    known = dict(refs)
+    for label, ref in env["references"].items():
+        if label not in known:
+            out.append(("reference", f"{label} {ref['href']}"))
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=64)
+def _parts(body: str) -> tuple[_Refs, tuple[tuple[int, int], ...]]:
+    """A body's references, and the character ranges of its parts: each
+    top-level block, and the lines between them (where definitions are)."""
+    from .segment import markdown_parser, split_lines
+
+    env: dict[str, Any] = {}
+    tokens = markdown_parser().parse(body, env)
+    refs = tuple(sorted((k, str(v["href"])) for k, v in env.get("references", {}).items()))
+    lines = split_lines(body)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+    cuts = {0, len(lines)}
+    for tok in tokens:
+        if tok.level == 0 and tok.map is not None and tok.nesting >= 0:
+            cuts.update(tok.map)
+    bounds = sorted(c for c in cuts if c <= len(lines))
+    return refs, tuple(
+        (offsets[x], offsets[y]) for x, y in itertools.pairwise(bounds) if offsets[x] < offsets[y]
+    )
+
+
+_NOUNS = {
+    "bullet_list_open": "a list",
+    "ordered_list_open": "a numbered list",
+    "list_item_open": "a list item",
+    "heading_open": "a heading",
+    "blockquote_open": "a block quote",
+    "fence": "a code block",
+    "code_block": "a code block",
+    "html_block": "an HTML block",
+    "hr": "a horizontal line",
+    "table_open": "a table",
+    "tr_open": "a table row",
+    "th_open": "a table cell",
+    "td_open": "a table cell",
+    "paragraph_open": "a paragraph",
+    "hardbreak": "a line break",
+    "em_open": "emphasis (*…*)",
+    "strong_open": "bold text (**…**)",
+    "code_inline": "inline code (`…`)",
+    "s_open": "strikethrough",
+    "reference": "a link definition",
+}
+
+
+def _noun(item: _Item) -> str | None:
+    kind, detail = item
+    if kind == "link_open":
+        return f"a link to {_bare_url(detail)}"
+    if kind == "image":
+        return f"an image {_bare_url(detail)}"
+    if kind == "html_inline":
+        return None if detail.startswith("</") else f"the HTML tag {detail}"
+    return _NOUNS.get(kind)
+
+
+def _bare_url(url: str) -> str:
+    return re.sub(r"^[a-z][a-z0-9+.-]*://", "", url) or "(empty)"
+
+
+def _definite(noun: str) -> str:
+    if noun.startswith("the "):
+        return noun
+    return "the " + noun.removeprefix("a ").removeprefix("an ")
+
+
+def describe_change(source: Sequence[_Item], page: Sequence[_Item]) -> str:
+    """What a translation does to the page, in a translator's words."""
+    import difflib
+
+    added: list[str] = []
+    lost: list[str] = []
+    matcher = difflib.SequenceMatcher(None, list(source), list(page), autojunk=False)
+    for op, a0, a1, b0, b1 in matcher.get_opcodes():
+        if op in ("delete", "replace"):
+            lost.extend(n for item in source[a0:a1] if (n := _noun(item)))
+        if op in ("insert", "replace"):
+            added.extend(n for item in page[b0:b1] if (n := _noun(item)))
+    added = list(dict.fromkeys(added))
+    lost = list(dict.fromkeys(lost))
+    # A split paragraph shows as one more paragraph: say it plainly.
+    parts = []
+    if added:
+        parts.append("this translation adds " + ", ".join(added[:3]))
+    if lost:
+        the = [_definite(n) for n in lost[:3]]
+        verb = "is" if len(the) == 1 else "are"
+        parts.append(", ".join(the) + f" {verb} missing")
+    if not parts:
+        return "this translation changes the page's structure"
+    return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class StructureProblem:
+    """Translations that change the page, and how."""
+
+    #: The (msgctxt, msgid) of the entries to blame.
+    keys: tuple[tuple[str | None, str], ...]
+    #: The article line of the first one's segment.
+    line: int
+    message: str
+
+
+def structure_problems(
+    text: str,
+    body_start: int,
+    segments: Sequence[Segment],
+    skeleton: Sequence[Slot],
+    translations: dict[str, str],
+) -> list[StructureProblem]:
+    """The entries whose translation changes the body's structure.
+
+    ``translations``: msgid -> translation of the body's entries (no
+    msgctxt).  ``segments`` and ``skeleton`` are the article's
+    (`workflow.segment`); ``body_start`` is where its body starts in ``text``.
+
+    One parse of the translated body decides whether anything changed.  If
+    it did, each top-level block is parsed alone (with the body's link
+    definitions) to find where, and within a changed block the English is
+    put back for half of its translations at a time to find which.
+    """
+    from .segment import assemble_text
+
+    candidates = [
+        m
+        for m in dict.fromkeys(s.msgid for s in segments if s.msgctxt is None)
+        if (t := translations.get(m)) and t != m
+    ]
+    if not candidates:
+        return []
+    body = text[body_start:]
+    source = structure(body)
+
+    def lookup(chosen: set[str]) -> Callable[[Segment], str | None]:
+        return lambda s: translations[s.msgid] if s.msgctxt is None and s.msgid in chosen else None
+
+    # Front matter is untouched, so the body starts where it did.
+    whole = assemble_text(text, segments, skeleton, lookup(set(candidates)))[body_start:]
+    if structure(whole) == source:
+        return []
+    refs, parts = _parts(body)
+    blamed: dict[tuple[str, ...], tuple[tuple[_Item, ...], tuple[_Item, ...]]] = {}
+    for a, b in parts:
+        start, end = body_start + a, body_start + b
+        inside = [slot for slot in skeleton if start <= slot.start and slot.end <= end]
+        keys = [
+            m
+            for m in dict.fromkeys(segments[i].msgid for slot in inside for i in slot.segments)
+            if m in candidates
+        ]
+        if not keys:
+            continue
+        expected = _structure(text[start:end], refs)
+
+        page = functools.partial(
+            _part_structure, text, segments, inside, start, end, refs, translations
+        )
+        shown = page(keys)
+        if shown != expected:
+            for found, found_shown in _bisect(keys, shown, expected, page):
+                blamed.setdefault(tuple(found), (expected, found_shown))
+    if not blamed:
+        # Only the whole body shows it: bisect the whole body.
+        def whole_page(chosen: Sequence[str]) -> tuple[_Item, ...]:
+            return structure(
+                assemble_text(text, segments, skeleton, lookup(set(chosen)))[body_start:]
+            )
+
+        for found, found_shown in _bisect(candidates, structure(whole), source, whole_page):
+            blamed.setdefault(tuple(found), (source, found_shown))
+    line_of: dict[str, int] = {}
+    for s in segments:
+        if s.msgctxt is None:
+            line_of.setdefault(s.msgid, s.line)
+    problems = []
+    seen: set[str] = set()
+    for blame, (expected, shown) in blamed.items():
+        if blame[0] in seen:
+            continue
+        seen.add(blame[0])
+        message = describe_change(expected, shown)
+        if len(blame) > 1:
+            message += (
+                " (together with the translations of lines "
+                + ", ".join(str(line_of[k]) for k in blame[1:4])
+                + ")"
+            )
+        problems.append(
+            StructureProblem(tuple((None, k) for k in blame), line_of[blame[0]], message)
+        )
+    return problems
+
+
+def _part_structure(
+    text: str,
+    segments: Sequence[Segment],
+    inside: Sequence[Slot],
+    start: int,
+    end: int,
+    refs: _Refs,
+    translations: dict[str, str],
+    chosen: Sequence[str],
+) -> tuple[_Item, ...]:
+    """The structure of ``text[start:end]`` with the ``chosen`` translations."""
+    from .segment import assemble_text
+
+    keep = set(chosen)
+    part = assemble_text(
+        text,
+        segments,
+        inside,
+        lambda s: translations[s.msgid] if s.msgctxt is None and s.msgid in keep else None,
+        start,
+        end,
+    )
+    return _structure(part, refs)
+
+
+def _bisect(
+    keys: list[str],
+    shown: tuple[_Item, ...],
+    expected: tuple[_Item, ...],
+    page: Callable[[Sequence[str]], tuple[_Item, ...]],
+) -> list[tuple[list[str], tuple[_Item, ...]]]:
+    """The smallest groups of ``keys`` whose translations alone change the page."""
+    if len(keys) == 1:
+        return [(keys, shown)]
+    half = len(keys) // 2
+    found: list[tuple[list[str], tuple[_Item, ...]]] = []
+    for part in (keys[:half], keys[half:]):
+        part_page = page(part)
+        if part_page != expected:
+            found.extend(_bisect(part, part_page, expected, page))
+    return found or [(keys, shown)]  # only together: blamed together
+
+
+def check_structure(article: Article, po: polib.POFile) -> list[Finding]:
+    """`structure_problems` of an article (`workflow.article.Article`) with a
+    catalog's non-empty translations, fuzzy or not, as findings on its entries."""
+    entries = {
+        e.msgid: e
+        for e in po
+        if not e.obsolete and e.msgctxt is None and not e.msgid_plural and e.msgstr
+    }
+    translations = {m: e.msgstr for m, e in entries.items()}
+    body_start = len(article.text) - len(article.body)
+    where = f"articles/{article.slug}.md"
+    findings = []
+    for problem in structure_problems(
+        article.text, body_start, article.segments, article.skeleton, translations
+    ):
+        msgid = problem.keys[0][1]
+        entry = entries[msgid]
+        findings.append(
+            Finding(
+                "structure",
+                Severity.ERROR,
+                f"{problem.message} ({where}:{problem.line}: the page must keep the "
+                "English structure)",
+                None,
+                msgid,
+                entry.linenum or None,
+            )
+        )
     return findings

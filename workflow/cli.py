@@ -319,12 +319,20 @@ def cmd_assemble(args: argparse.Namespace) -> int:
     )
     articles, bad = load_articles(settings, args.article)
     out = Path(args.out) if args.out else settings.root / "editions"
-    report = assemble(settings, articles, locales, out)
+    report = assemble(settings, articles, locales, out, include_all=args.all)
     for error in report.errors:
         _report(error)
+    for held in report.held:
+        print(f"held {held.slug} {held.locale}: not ready: {'; '.join(held.reasons)}")
     for path in report.written:
-        print(f"wrote {path}")
-    print(f"{len(report.written)} written, {len(report.unchanged)} unchanged")
+        english = report.drafts.get(path)
+        marked = f" (draft: {english} entries still in English)" if english is not None else ""
+        print(f"wrote {path}{marked}")
+    print(
+        f"{len(report.written)} written, {len(report.unchanged)} unchanged, "
+        f"{len(report.held)} held"
+        + (" (--all writes them marked draft: true)" if report.held else "")
+    )
     return errors.EXIT_BAD_INPUT if bad or report.errors else errors.EXIT_OK
 
 
@@ -535,8 +543,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(
         "assemble",
         cmd_assemble,
-        "Write each edition as Markdown with translated front matter (for Hugo, MkDocs).",
+        "Write each ready edition as Markdown with translated front matter (for Hugo, MkDocs).",
         "edition assemble --locale be --out build/content",
+    )
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="also write editions that are not ready, marked draft: true in their front matter",
     )
     p.add_argument("--locale", action="append", metavar="L", help="only this locale (repeatable)")
     p.add_argument(

@@ -13,7 +13,8 @@ Rules (the contract translators and the catalogs rely on):
   translator can move them; the checks make sure they come back intact.
 * A block's soft line breaks become single spaces in the msgid, so reflowing
   the English does not invalidate translations.  A hard break (two trailing
-  spaces or a backslash) always ends a segment and is kept in the skeleton.
+  spaces or a backslash) ends a segment and is kept in the skeleton, where
+  CommonMark makes it one: not inside a code span, raw HTML or a title.
 * In ``sentence`` mode a block is split into sentences with sentencex; a
   boundary that would cut an inline span (emphasis, link, code, HTML) is
   dropped, which is detected by rendering both halves and comparing them with
@@ -25,6 +26,12 @@ Rules (the contract translators and the catalogs rely on):
   one line per hard-break group: the first source line's prefix (list
   marker, quote markers, indentation), the translated sentences joined by
   single spaces, then the source's own line ending.
+* A translation is escaped by position as it is inserted (`escape_line_start`,
+  `encode_cell`, `encode_alt`, `encode_title`): at the start of a line,
+  whatever would open a block (``- ``, ``2024. ``, ``#``, ``>``, a fence, a
+  reference definition...) gets a backslash; ``|`` in a table cell, ``]`` in
+  alt text and ``"`` in a title too; its line breaks become spaces.  Only
+  translations are escaped, never the source's own text.
 """
 
 from __future__ import annotations
@@ -83,7 +90,7 @@ class SpanSlot:
     def segments(self) -> Sequence[int]:
         return (self.segment,)
 
-    def render(self, texts: Sequence[str]) -> str:
+    def render(self, texts: Sequence[str], fresh: Sequence[bool] = ()) -> str:
         (text,) = texts
         return self.encode(text) if self.encode else text
 
@@ -106,18 +113,121 @@ class BlockSlot:
     start: int
     end: int
     groups: tuple[LineGroup, ...]
+    #: An ATX heading (``## Title``): a closing run of ``#`` is escaped.
+    atx: bool = False
 
     @property
     def segments(self) -> Sequence[int]:
         return tuple(i for group in self.groups for i in group.segments)
 
-    def render(self, texts: Sequence[str]) -> str:
+    def render(self, texts: Sequence[str], fresh: Sequence[bool] = ()) -> str:
+        """The block's lines with ``texts`` in place.
+
+        ``fresh[i]`` says that ``texts[i]`` is a translation rather than the
+        source's own text: only a translation is escaped (`escape_line_start`),
+        so the source's bytes come back as they were.
+        """
         out: list[str] = []
-        it = iter(texts)
+        k = -1
         for group in self.groups:
-            parts = [next(it) for _ in group.segments]
-            out.append(group.prefix + " ".join(p.strip() for p in parts) + group.after)
+            parts: list[str] = []
+            for _seg in group.segments:
+                k += 1
+                text = _one_line(texts[k]).strip()
+                if k < len(fresh) and fresh[k]:
+                    if not parts:
+                        text = escape_line_start(text)
+                    if self.atx and k == len(texts) - 1:
+                        text = _escape_closing_hashes(text)
+                parts.append(text)
+            out.append(group.prefix + " ".join(parts) + group.after)
         return "".join(out)
+
+
+# -- escaping on assembly ------------------------------------------------------
+#
+# A translation is inserted where the source had text, and must stay text
+# there: whatever would open a block at the start of a line is escaped with
+# a backslash, and so are the characters that end a table cell, an image's
+# alt text or a title.  Only those: every other character, and every escape
+# the translator wrote, is kept as it is.
+
+_NEWLINES = re.compile(r"[ \t]*(?:(?:\r\n|\r|\n)[ \t]*)+")
+_BLOCK_START = re.compile(
+    r"""(?:
+      [-+*](?:[ \t]|$)              # a bullet list item
+    | \#{1,6}(?:[ \t]|$)            # an ATX heading
+    | >                             # a block quote
+    | `{3,}[^`]*$ | ~{3,}           # a code fence (backticks: none after)
+    | =+[ \t]*$ | -+[ \t]*$         # a setext underline
+    | (?:[-*_][ \t]*){3,}$          # a thematic break
+    | \[(?:[^\]\\]|\\.)+\]:         # a link reference definition
+    )""",
+    re.VERBOSE,
+)
+_ORDERED_START = re.compile(r"(\d{1,9})([.)])(?=[ \t]|$)")
+_CLOSING_HASHES = re.compile(r"(?<=[ \t])#+[ \t]*$|^#+[ \t]*$")
+_UNESCAPED = r"(?<!\\)((?:\\\\)*)"
+
+
+def _one_line(text: str) -> str:
+    """A translation on one line: its line breaks become spaces."""
+    if "\n" not in text and "\r" not in text:
+        return text
+    return _NEWLINES.sub(" ", text)
+
+
+def escape_line_start(text: str) -> str:
+    """``text`` such that, at the start of a line, it opens no block."""
+    if not text:
+        return text
+    match = _ORDERED_START.match(text)
+    if match:
+        return f"{match.group(1)}\\{text[match.end(1) :]}"
+    if _BLOCK_START.match(text) or (text[0] == "<" and _opens_html_block(text)):
+        return "\\" + text
+    return text
+
+
+def _opens_html_block(line: str) -> bool:
+    from markdown_it.rules_block.html_block import HTML_SEQUENCES
+
+    return any(opening.search(line) for opening, _closing, _ in HTML_SEQUENCES)
+
+
+def _escape_closing_hashes(text: str) -> str:
+    """An ATX heading's text ending in `` ##`` keeps its hashes."""
+    match = _CLOSING_HASHES.search(text)
+    if match is None:
+        return text
+    at = text.index("#", match.start())
+    return f"{text[:at]}\\{text[at:]}"
+
+
+def _escaper(chars: str) -> Callable[[str], str]:
+    pattern = re.compile(_UNESCAPED + "([" + re.escape(chars) + "])")
+
+    def encode(text: str) -> str:
+        text = pattern.sub(r"\1\\\2", _one_line(text))
+        # A lone backslash at the end would escape the delimiter after it.
+        return text + "\\" if _odd_backslash(text) else text
+
+    return encode
+
+
+#: A table cell: ``|`` would end it.
+encode_cell = _escaper("|")
+
+
+def encode_first_cell(text: str) -> str:
+    """A table cell that starts its line (a row without a leading pipe)."""
+    return escape_line_start(encode_cell(text))
+
+
+#: An image's alt text: a bracket would end it.
+encode_alt = _escaper("[]")
+#: A double-quoted title: ``"`` would end it.
+encode_title = _escaper('"')
 
 
 Slot = SpanSlot | BlockSlot
@@ -355,11 +465,16 @@ class _Builder:
                 return
             positions.append((found, found + len(piece)))
 
-        # Lines ending in a hard break close a group.
-        breaks: list[int] = []
-        for i, piece in enumerate(pieces[:-1]):
-            if _HARD_BREAK_SPACES.search(piece) or _odd_backslash(piece):
-                breaks.append(i)
+        # Lines ending in a hard break close a group: where CommonMark makes
+        # one, not inside a code span, raw HTML or a link's title.
+        breaks = [
+            i
+            for i, piece in enumerate(pieces[:-1])
+            if _HARD_BREAK_SPACES.search(piece) or _odd_backslash(piece)
+        ]
+        if breaks:
+            real = hard_break_lines(content, self.env)
+            breaks = [i for i in breaks if i in real]
         group_ranges: list[tuple[int, int]] = []
         start = 0
         for b in breaks:
@@ -407,7 +522,7 @@ class _Builder:
             groups.append(LineGroup(prefix, tuple(seg_ids), after))
         last = first + len(pieces) - 1
         self.slots.append(
-            BlockSlot(self.line_start(first), self.line_start(last + 1), tuple(groups))
+            BlockSlot(self.line_start(first), self.line_start(last + 1), tuple(groups), atx)
         )
 
     def _one_line_block(self, first: int, content: str, kind: str, label: str, atx: bool) -> None:
@@ -430,7 +545,9 @@ class _Builder:
                     where = f"{label}, sentence {snum}"
                     seg_ids.append(self.add_segment(sent, kind, first, where))
         group = LineGroup(raw[:found], tuple(seg_ids), raw[found + len(content) :] + eol)
-        self.slots.append(BlockSlot(self.line_start(first), self.line_start(first + 1), (group,)))
+        self.slots.append(
+            BlockSlot(self.line_start(first), self.line_start(first + 1), (group,), atx)
+        )
 
     def table_row(self, body_line: int, cells: list[str], label: str) -> None:
         raw, _eol = _strip_eol(self.lines[body_line])
@@ -446,7 +563,10 @@ class _Builder:
             if not text:
                 continue
             seg = self.add_segment(text, "table_cell", body_line, f"{label}, column {col}")
-            self.slots.append(SpanSlot(base + a, base + b, seg))
+            # A row without a leading pipe starts with its first cell.
+            at_start = not raw[:a].strip(" \t>")
+            encode = encode_first_cell if at_start else encode_cell
+            self.slots.append(SpanSlot(base + a, base + b, seg, encode))
 
     def standalone_image(self, body_line: int, token: Token, label: str) -> bool:
         """Alt text and title of an image that is a paragraph of its own."""
@@ -474,11 +594,11 @@ class _Builder:
             seg = self.add_segment(
                 raw[alt_start:alt_end], "image_alt", body_line, f"{label}, alt text"
             )
-            self.slots.append(SpanSlot(base + alt_start, base + alt_end, seg))
+            self.slots.append(SpanSlot(base + alt_start, base + alt_end, seg, encode_alt))
         if match.group("title"):
             t_start, t_end = match.span("title")
             seg = self.add_segment(raw[t_start:t_end], "link_title", body_line, f"{label}, title")
-            self.slots.append(SpanSlot(base + t_start, base + t_end, seg))
+            self.slots.append(SpanSlot(base + t_start, base + t_end, seg, encode_title))
         return True
 
     def reference_titles(self, covered: set[int]) -> None:
@@ -503,7 +623,9 @@ class _Builder:
             seg = self.add_segment(
                 match.group("title"), "link_title", i, f"link reference [{label}], title"
             )
-            self.slots.append(SpanSlot(base + title_span[0], base + title_span[1], seg))
+            self.slots.append(
+                SpanSlot(base + title_span[0], base + title_span[1], seg, encode_title)
+            )
 
 
 _IMAGE_RE = re.compile(
@@ -547,6 +669,47 @@ def _shift_past_closers(text: str, bound: int) -> int:
     if match and not text[bound - 1 : bound].isspace():
         return match.end()
     return bound
+
+
+@lru_cache(maxsize=1)
+def _break_parser() -> MarkdownIt:
+    """`markdown_parser` whose inline parse records where hard breaks are."""
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_inline import escape, newline
+    from markdown_it.rules_inline.state_inline import StateInline
+
+    def wrap(rule: Callable[[StateInline, bool], bool], at: int) -> Any:
+        def recording(state: StateInline, silent: bool) -> bool:
+            pos, count = state.pos, len(state.tokens)
+            found = rule(state, silent)
+            top = state.env.get("_break_src")
+            if (
+                found
+                and not silent
+                and state.src == top
+                and len(state.tokens) > count
+                and state.tokens[-1].type == "hardbreak"
+            ):
+                state.env["_breaks"].append(pos + at)
+            return found
+
+        return recording
+
+    md = MarkdownIt("commonmark", {"html": True}).enable("table")
+    md.inline.ruler.at("newline", wrap(newline, 0))
+    md.inline.ruler.at("escape", wrap(escape, 1))
+    return md
+
+
+def hard_break_lines(content: str, env: dict[str, Any]) -> set[int]:
+    """The lines of an inline ``content`` that end in a hard break (0-based)."""
+    scratch = dict(env)
+    scratch["_break_src"] = content
+    scratch["_breaks"] = []
+    md = _break_parser()
+    # Image alt text is parsed from a shorter string: its breaks are not ours.
+    md.parseInline(content, scratch)
+    return {content.count("\n", 0, pos) for pos in scratch["_breaks"]}
 
 
 _HTML_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)\b[^<>]*?(/?)>")
@@ -756,4 +919,41 @@ def _renumber(slot: Slot, index: dict[int, int]) -> Slot:
     groups = tuple(
         LineGroup(g.prefix, tuple(index[s] for s in g.segments), g.after) for g in slot.groups
     )
-    return BlockSlot(slot.start, slot.end, groups)
+    return BlockSlot(slot.start, slot.end, groups, slot.atx)
+
+
+def assemble_text(
+    text: str,
+    segments: Sequence[Segment],
+    skeleton: Sequence[Slot],
+    lookup: Callable[[Segment], str | None],
+    start: int = 0,
+    end: int | None = None,
+) -> str:
+    """``text`` with each segment replaced by ``lookup(segment)``, escaped
+    for its place.
+
+    ``None`` (or the msgid itself) keeps the source text; a slot whose
+    segments are all kept writes its original bytes.  ``start`` and ``end``:
+    only that part of the text (``skeleton``: the slots inside it).
+    """
+    out: list[str] = []
+    pos = start
+    for slot in skeleton:
+        out.append(text[pos : slot.start])
+        indices = slot.segments
+        found = [lookup(segments[i]) for i in indices]
+        fresh = [
+            t is not None and t != segments[i].msgid for t, i in zip(found, indices, strict=True)
+        ]
+        if not any(fresh):
+            out.append(text[slot.start : slot.end])
+        else:
+            texts = [
+                t if t is not None else segments[i].msgid
+                for t, i in zip(found, indices, strict=True)
+            ]
+            out.append(slot.render(texts, fresh))
+        pos = slot.end
+    out.append(text[pos:end])
+    return "".join(out)

@@ -55,7 +55,7 @@ from .segment import NESTING, Segment
 from .status import Edition, collect
 
 #: Bumped when the page-building code changes, so old pages are re-rendered.
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"  # 2: translations escaped by position
 #: A feed carries the newest articles only, as feeds do: readers poll it often.
 FEED_ENTRIES = 50
 _SAFE_SCHEMES = ("http:", "https:", "mailto:")

@@ -32,7 +32,7 @@ import polib
 
 from .article import Article, load_article, parse_article
 from .catalog import State, entry_state
-from .checks import Finding, Severity, check_catalog
+from .checks import Finding, Severity, check_catalog, check_structure
 from .config import Settings
 from .errors import CatalogError, WorkflowError
 from .files import sha256
@@ -206,8 +206,12 @@ def edition_status(
     locale: str,
     settings: Settings | None,
     outdated: bool,
+    article: Article | None = None,
 ) -> Edition:
     """Counts, words and findings of one article's catalog in one locale.
+
+    With the ``article``, the findings include `checks.check_structure`:
+    what the translations do to the page.
 
     ``segments`` (the article's distinct (msgctxt, msgid)) is only needed
     when there is no catalog: every segment then counts as untranslated.
@@ -234,6 +238,8 @@ def edition_status(
                 Pending(state, entry.msgctxt, entry.msgid, entry.msgstr, entry.linenum or None)
             )
     ed.findings = check_catalog(po, locale, settings)
+    if article is not None:
+        ed.findings.extend(check_structure(article, po))
     ed.errors = sum(1 for f in ed.findings if f.severity is Severity.ERROR)
     ed.warnings = len(ed.findings) - ed.errors
     return ed
@@ -242,7 +248,7 @@ def edition_status(
 # -- the warm path: results cached by content hash -------------------------------
 
 #: Bumped whenever counting or checking changes, so old results are recomputed.
-CACHE_VERSION = "3"
+CACHE_VERSION = "4"
 _STATES = {s.value: s for s in State}
 _SEVERITIES = {s.value: s for s in Severity}
 
@@ -427,20 +433,25 @@ class _Cache:
 
 def _article_info(
     path: Path, data: bytes, cache: _Cache, settings: Settings
-) -> tuple[ArticleInfo, int, int, str]:
-    """The article's info, segment and word counts, and its cache key."""
+) -> tuple[ArticleInfo, int, int, str, Article | None]:
+    """The article's info, segment and word counts, its cache key, and the
+    article if it had to be parsed."""
     key = f"{settings.segment}|{sha256(data)}"
     found = cache.article(key)
     if found is not None:
         title, date, segments, n_words = found
         info = ArticleInfo(path.stem, str(path), str(title), dt.date.fromisoformat(date))
-        return info, int(segments), int(n_words), key
-    article = parse_article(_decode_article(data, path), path=str(path), mode=settings.segment)
+        return info, int(segments), int(n_words), key, None
+    article = _parse(data, path, settings)
     distinct = _distinct(article)
     info = ArticleInfo(path.stem, str(path), article.title, article.date)
     n_words = sum(words(m) for _c, m in distinct)
     cache.put_article(key, info, distinct, n_words)
-    return info, len(distinct), n_words, key
+    return info, len(distinct), n_words, key, article
+
+
+def _parse(data: bytes, path: Path, settings: Settings) -> Article:
+    return parse_article(_decode_article(data, path), path=str(path), mode=settings.segment)
 
 
 def _distinct(article: Article) -> list[tuple[str | None, str]]:
@@ -494,7 +505,9 @@ def collect(
         for path in paths:
             try:
                 data, _status = read_regular(path)
-                info, n_segments, n_words, article_key = _article_info(path, data, cache, settings)
+                info, n_segments, n_words, article_key, article = _article_info(
+                    path, data, cache, settings
+                )
             except WorkflowError as exc:
                 errors.append(exc)
                 continue
@@ -529,7 +542,10 @@ def collect(
                         ed = Edition(locale, outdated=outdated, unreadable=str(exc))
                         editions[locale] = ed
                         continue
-                    ed = edition_status(None, po, locale, settings, outdated)
+                    if article is None:
+                        # Cached info (so these bytes parsed before), new edition.
+                        article = _parse(data, path, settings)
+                    ed = edition_status(None, po, locale, settings, outdated, article)
                     stats: dict[str, EngineStats] = {}
                     if ledger is not None:
                         _post_edit(po, ledger, locale, info.slug, stats)

@@ -39,8 +39,10 @@ if TYPE_CHECKING:
 
 #: 2: files are keyed by their path relative to the content root, so that a
 #: copied or moved root keeps its cache.  3: a catalog's recorded hash is
-#: always that of sync's own rendering (`_State.own`).
-STATE_VERSION = 3
+#: always that of sync's own rendering (`_State.own`).  4: a hard break
+#: inside a code span, raw HTML or a title no longer cuts a segment, so every
+#: article is segmented again.
+STATE_VERSION = 4
 #: How often a catalog that keeps changing under us is merged again.
 _RETRIES = 5
 
@@ -102,11 +104,21 @@ class _State:
         #: Descriptors of directories `_stat` resolves names from, by name.
         self._dirs: dict[str, int] = {}
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            data = json.loads(read_regular(self.path)[0])
         except (OSError, ValueError):
-            return
-        if data.get("version") == STATE_VERSION and data.get("settings") == self.fingerprint:
-            self.articles = data.get("articles", {})
+            return  # derived state: a damaged file is rebuilt
+        if (
+            isinstance(data, dict)
+            and data.get("version") == STATE_VERSION
+            and data.get("settings") == self.fingerprint
+            and isinstance(articles := data.get("articles", {}), dict)
+            and all(
+                isinstance(files, dict)
+                and all(isinstance(r, list) and len(r) >= 2 for r in files.values())
+                for files in articles.values()
+            )
+        ):
+            self.articles = articles
             self.dirty = False
 
     def key(self, path: Path) -> str:
