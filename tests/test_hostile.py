@@ -528,8 +528,8 @@ def test_12_a_po_cut_inside_a_utf8_character_is_one_line_in_draft(
     report = draft(
         load_settings(root), [A], ["be"], engine="cutter", factory=lambda n, s: _Cutting(po)
     )
-    assert [str(e).split(": ")[0] for e in report.errors] == [f"{po}:1"]
-    assert not report.written
+    assert len(report.errors) == 1 and str(report.errors[0]).startswith(f"{po}:")
+    assert "not UTF-8" in str(report.errors[0]) and not report.written
 
 
 # -- 13: front matter and settings ----------------------------------------------

@@ -18,13 +18,12 @@ import functools
 import hashlib
 import itertools
 import os
-import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import LockError, WorkflowError
-from .guard import read_regular
+from .guard import read_lease, read_regular
 
 
 def sha256(data: bytes) -> str:
@@ -251,8 +250,9 @@ def _replace_if(tmp: str, path: Path, expect: object) -> bool:
             return False
         os.replace(tmp, path)
         return True
-    with _read_lease(path) as quiet:
-        if not quiet or not _holds(path, expect):
+    with read_lease(path) as lease:
+        # Open for writing elsewhere (False): an editor's save in progress.
+        if lease is False or not _holds(path, expect):
             return False
         try:
             exchanged = _renameat2(tmp, path, _RENAME_EXCHANGE)
@@ -266,43 +266,6 @@ def _replace_if(tmp: str, path: Path, expect: object) -> bool:
         # A save landed between the check and the exchange: put it back.
         _renameat2(tmp, path, _RENAME_EXCHANGE)
         return False
-
-
-@contextlib.contextmanager
-def _read_lease(path: Path) -> Iterator[bool]:
-    """Hold a read lease on ``path`` where Linux grants one; yield False when
-    another process has the file open for writing.
-
-    An editor that truncates a file, then writes it, has it open for writing
-    all along: replacing the file then would send the rest of its save to a
-    file nobody can see.  The kernel refuses a read lease on a file open for
-    writing, and while the lease is held, anyone opening the file to write
-    waits until it is released: the check and the exchange cannot be
-    overtaken.  The lease break is signalled with SIGURG, ignored by default
-    (SIGIO, the default, would end the process).  Where leases are not
-    granted (another owner, NFS), this only says yes.
-    """
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
-        yield True  # gone or no file: `_holds` decides
-        return
-    leased = False
-    try:
-        try:
-            fcntl.fcntl(fd, fcntl.F_SETSIG, signal.SIGURG)
-            fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_RDLCK)
-            leased = True
-        except OSError as exc:
-            if exc.errno == errno.EAGAIN:  # open for writing elsewhere
-                yield False
-                return
-        yield True
-    finally:
-        if leased:
-            with contextlib.suppress(OSError):
-                fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_UNLCK)
-        os.close(fd)
 
 
 def _holds(path: Path, expect: object) -> bool:

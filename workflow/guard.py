@@ -9,25 +9,31 @@ Rules:
 * A read is only trusted when the file's size, mtime and inode are the same
   before and after it, and the bytes read are the whole file; a file that
   keeps changing is read again for a moment, then refused.
-* A catalog that holds fewer translated or commented entries than the last
-  version sync or draft saw (`.edition/kept.json`) is taken for a save in
-  progress (an editor that truncates the file, then writes it) and is not
-  written over.  Once it has been left alone for `QUIET_SECONDS`, the
-  removal is taken as meant.  No tool can do better against a writer that
-  truncates in place: between its truncate and its write the file *is*
-  what it says, so the only defence is not to trust that state and to
-  check again just before a rename (`files.WriteBatch.commit`).
+* A catalog that looks like half of a save (no entries, fewer entries than
+  the last version sync or draft saw, `.edition/kept.json`, or fewer
+  translations with its last entry empty) while another process has it
+  open for writing (a Linux read lease is refused) is taken for an editor
+  that truncated it and is still writing: it is read again for a moment,
+  then refused, never written over.  Nobody writing it, it is a whole save
+  and is taken; where the kernel cannot tell, once left alone for
+  `QUIET_SECONDS`.  No tool can do better against a writer that truncates
+  in place: between its truncate and its write the file *is* what it says,
+  so the only defences are not to trust that state and to check again,
+  under a lease, just before the rename (`files.WriteBatch.commit`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import json
 import os
 import re
+import signal
 import stat
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import CatalogError
@@ -103,6 +109,41 @@ def read_regular(path: str | Path) -> tuple[bytes, os.stat_result]:
     finally:
         os.close(fd)
     return data, status
+
+
+@contextlib.contextmanager
+def read_lease(path: str | Path) -> Iterator[bool | None]:
+    """Hold a read lease on ``path`` while the block runs, where Linux grants
+    one.  Yields True when held, False when another process has the file open
+    for writing (an editor's save in progress), None when unknown (no file,
+    another owner, NFS).
+
+    The kernel refuses a read lease on a file open for writing, and while
+    the lease is held, anyone opening the file to write waits until it is
+    released: a check and a rename under it cannot be overtaken by a save.
+    The lease break is signalled with SIGURG, ignored by default (SIGIO, the
+    default, would end the process).
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        yield None
+        return
+    state: bool | None = None
+    try:
+        try:
+            fcntl.fcntl(fd, fcntl.F_SETSIG, signal.SIGURG)
+            fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_RDLCK)
+            state = True
+        except OSError as exc:
+            if exc.errno == errno.EAGAIN:
+                state = False
+        yield state
+    finally:
+        if state:
+            with contextlib.suppress(OSError):
+                fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_UNLCK)
+        os.close(fd)
 
 
 def _same(a: os.stat_result, b: os.stat_result) -> bool:
@@ -247,21 +288,30 @@ def trusted_catalog(
     path: Path, known: tuple[int, int] | None, settle: float = SETTLE_SECONDS
 ) -> tuple[bytes, os.stat_result]:
     """A catalog's bytes, read stable, unless they look like half of a save
-    (`_suspect`, against ``known``, the last version seen): then read again
-    until ``settle`` runs out, and refused, unless the file has been left
-    alone for `QUIET_SECONDS` (what it says is then taken as meant)."""
+    (`_suspect`, against ``known``, the last version seen) while a writer
+    still has the file open: then read again until ``settle`` runs out, and
+    refused.  A file that looks cut but that nobody is writing is a whole
+    save (an editor's copy opened before sync added entries, a translator
+    who cleared a translation) and is taken; where the kernel cannot say
+    (`read_lease`), it is taken once left alone for `QUIET_SECONDS`."""
     deadline = time.monotonic() + settle
     while True:
         data, status = read_stable(path, settle)
         why = _suspect(data.decode("utf-8", "replace"), known)
-        if why is None or time.time() - status.st_mtime_ns / 1e9 >= QUIET_SECONDS:
+        if why is None:
+            return data, status
+        with read_lease(path) as lease:
+            writing = lease is False
+            if lease is None:
+                writing = time.time() - status.st_mtime_ns / 1e9 < QUIET_SECONDS
+        if not writing:
             return data, status
         if time.monotonic() >= deadline:
             raise CatalogError(
-                f"{why}: it may be half-saved, so it was not written over",
+                f"{why}, and it is open for writing: it may be half-saved, "
+                "so it was not written over",
                 path=path,
                 line=1,
-                hint="run the command again once the editor has saved it; a change "
-                f"left alone for {QUIET_SECONDS:.0f} s is taken as meant",
+                hint="run the command again once the editor has saved it",
             )
         time.sleep(_PAUSE * 2)
