@@ -33,7 +33,7 @@ def test_front_matter_values() -> None:
     assert (fm.period_start, fm.period_end) == (dt.date(2025, 5, 19), dt.date(2025, 5, 25))
     assert fm.authors == ("Anna Kavalenka", "Ihar Sidarenka")
     assert fm.tags == ("union-state", "taxes")
-    assert fm.extra["custom_field"] == "kept as it is"
+    assert fm.extra["x_custom_field"] == "kept as it is"
 
 
 @pytest.mark.parametrize(
@@ -67,7 +67,36 @@ def test_front_matter_values() -> None:
             4,
             "not an ISO date",
         ),
-        ("bad-date2.md", "---\ntitle: A\ndate: 2024-13-45\n---\n\nBody.\n", 3, "not an ISO date"),
+        (
+            "bad-date2.md",
+            "---\ntitle: A\ndate: 2024-13-45\n---\n\nBody.\n",
+            3,
+            "not a date in the calendar",
+        ),
+        (
+            "feb-30.md",
+            "---\ntitle: A\ndate: 2025-02-30\n---\n\nBody.\n",
+            3,
+            "'2025-02-30' is not a date in the calendar: day is out of range for month",
+        ),
+        (
+            "tabs.md",
+            "---\ntitle: A\ndate: 2024-01-01\nperiod:\n\tstart: 2024-01-01\n---\n\nB.\n",
+            5,
+            "replace the tabs with spaces",
+        ),
+        (
+            "leed.md",
+            "---\ntitle: A\ndate: 2024-01-01\nleed: The lead.\n---\n\nB.\n",
+            4,
+            "unknown front-matter field 'leed' (did you mean 'lead'?",
+        ),
+        (
+            "secton.md",
+            "---\ntitle: A\nsecton: Economy\ndate: 2024-01-01\n---\n\nB.\n",
+            3,
+            "unknown front-matter field 'secton' (did you mean 'section'?",
+        ),
         (
             "list-title.md",
             "---\ntitle: [a, b]\ndate: 2024-01-01\n---\n\nBody.\n",
@@ -95,7 +124,7 @@ def test_bad_input_names_file_and_line(
     error = info.value
     assert error.path == str(path)
     assert error.line == line
-    assert words in error.message
+    assert words in str(error)
     assert str(error).startswith(f"{path}:{line}: ")
     assert error.hint or words in ("NUL",)
 
@@ -121,3 +150,23 @@ def test_a_bom_and_dot_closer_are_accepted() -> None:
     article = parse_article(text)
     assert article.assemble(lambda s: s.msgid) == text
     assert [s.msgid for s in article.segments] == ["A", "Body."]
+
+
+def test_a_misspelt_field_stops_sync_and_publish_from_dropping_the_lead(newsroom: Path) -> None:
+    """`leed:` used to move the lead's translations to obsolete, exit 0."""
+    from workflow.cli import main
+
+    slug = "week-47-labour-shortages"
+    article = newsroom / "articles" / f"{slug}.md"
+    article.write_text(article.read_text(encoding="utf-8").replace("\nlead:", "\nleed:", 1))
+    po = newsroom / "locales" / "be" / f"{slug}.po"
+    before = po.read_bytes()
+    assert main(["sync", "--root", str(newsroom)]) == 3
+    assert po.read_bytes() == before
+    assert 'msgctxt "lead"' in before.decode("utf-8")
+
+
+def test_a_newsroom_own_field_is_kept(tmp_path: Path) -> None:
+    text = GOOD.replace("date:", "x_editor: Anna\nx-priority: 2\ndate:")
+    fm = load_article(write(tmp_path, "own.md", text)).front_matter
+    assert fm.extra["x_editor"] == "Anna" and fm.extra["x-priority"] == 2

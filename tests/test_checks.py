@@ -148,3 +148,50 @@ def test_each_check_on_a_real_sample_entry(
     broken = damage(entry.msgstr) or entry.msgid
     entry.msgstr = broken
     assert name in {f.check for f in check_entry(entry, locale)}, (name, broken)
+
+
+def test_mixed_script_catches_a_latin_i_in_a_cyrillic_word() -> None:
+    flagged = findings("They published it.", "Яны апублiкавалі iх.")
+    assert CHECKS["mixed-script"].severity is Severity.ERROR
+    assert "'апублiкавалі'" in flagged["mixed-script"] and "'iх'" in flagged["mixed-script"]
+    assert "Latin 'i' (Cyrillic 'і')" in flagged["mixed-script"]
+    assert "mixed-script" not in findings("iPhone and SMS.", "iPhone і SMS-паведамленне.")
+    assert "mixed-script" not in findings("They published it.", "Яны апублікавалі іх.")
+
+
+def test_markup_messages_name_formatting_as_a_translator_would() -> None:
+    message = findings("A **big** [step](https://x.org).", "Вялікі [крок](https://x.org).")[
+        "markup"
+    ]
+    assert "the source has bold, link, the translation link" in message
+    assert "_open" not in message and "_close" not in message
+
+
+@pytest.mark.skipif(
+    shutil.which("hunspell") is None or not Path("/usr/share/hunspell/be_BY.dic").exists(),
+    reason="hunspell-be is not installed",
+)
+def test_newsroom_word_lists_and_apostrophes(tmp_path: Path) -> None:
+    # The apostrophe and the hyphen stay inside the word.
+    assert "spelling" not in findings("The prime minister spoke.", "Прэм'ер-міністр выступіў.")
+    assert "spelling" not in findings("The prime minister spoke.", "Прэм’ер-міністр выступіў.")
+    source, text = "Barshcheuski and Salihorsk.", "Баршчэўскі і Салігорскк."
+    assert "Баршчэўскі" in findings(source, text)["spelling"]
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.edition.checks]\nwords = ["Баршчэўскі"]\n', encoding="utf-8"
+    )
+    (tmp_path / "locales" / "be").mkdir(parents=True)
+    (tmp_path / "locales" / "be" / "words.txt").write_text("Салігорскк/A\n", encoding="utf-8")
+    settings = load_settings(tmp_path)
+    got = {f.check for f in check_entry(polib.POEntry(msgid=source, msgstr=text), "be", settings)}
+    assert "spelling" not in got
+
+
+def test_an_unknown_checks_setting_is_refused(tmp_path: Path) -> None:
+    from workflow.errors import ConfigError
+
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.edition.checks]\nword = ["x"]\n', encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match="did you mean 'words'"):
+        load_settings(tmp_path)

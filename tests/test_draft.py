@@ -320,7 +320,8 @@ def test_dry_run_writes_and_sends_nothing(
         capsys, "draft", "--root", str(root), "--engine", "libre", "--dry-run", "--json"
     )
     report = json.loads(out)
-    assert report["dry_run"] and report["texts_sent"] == 5 and code == 1
+    # Saying what would be sent is not a failure.
+    assert report["dry_run"] and report["texts_sent"] == 5 and code == 0
     assert libre_server.translate_requests == 0
     assert {p: p.read_bytes() for p in (root / "locales").rglob("*.po")} == before
 
@@ -343,9 +344,12 @@ def test_memory_drafts_exact_and_fuzzy_matches(
     assert code == 0, out + err
     new = entries(root / "locales" / "be" / "week-22-copy.po")
     fuzzy = new[(None, changed)]
-    assert fuzzy.tcomment.startswith("draft: memory ") and fuzzy.tcomment.endswith("%")
-    score = int(fuzzy.tcomment.split()[-1].rstrip("%"))
+    first, matched = fuzzy.tcomment.split("\n")
+    assert first.startswith("draft: memory ") and first.endswith("%")
+    score = int(first.split()[-1].rstrip("%"))
     assert 75 <= score < 100
+    # The reviewer sees the English the memory's translation was made for.
+    assert matched == "matched: " + " ".join(sentence.split())
     title = next(e.msgid for e in po if e.msgctxt == "title")
     assert new[("title", title)].tcomment == "draft: memory"
 
@@ -358,6 +362,20 @@ def test_memory_lookup_is_indexed() -> None:
     match = memory.lookup("Sentence number 7 about a council.")
     assert match is not None and match.score >= 90
     assert memory.lookup("Something else entirely, with other words.") is None
+
+
+def test_a_fuzzy_match_with_other_numbers_is_not_a_draft() -> None:
+    memory = Memory(
+        [
+            ("Exports to Russia grew by 12.9% in the first quarter.", "Экспарт вырас на 12,9%."),
+            ("Imports fell by 3% in the first quarter of the year.", "Імпарт знізіўся на 3%."),
+        ]
+    )
+    # 18.9 is not 12.9: the resembling sentence's translation would print a wrong figure.
+    assert memory.lookup("Exports to Russia grew by 18.9% in the first quarter.") is None
+    match = memory.lookup("Exports to Russia grew by 12.9% in the first half.")
+    assert match is not None and match.score >= 75 and "12,9" in match.text
+    assert memory.lookup("Imports fell by 3% in the first quarter of this year.") is not None
 
 
 def test_tmx_round_trip_into_a_fresh_newsroom(
@@ -453,3 +471,66 @@ def test_a_new_article_is_drafted_whole_and_nothing_else_moves(
     for path, data in before.items():
         if path.stem != "week-48-new-labour-rules":
             assert path.read_bytes() == data, f"{path} changed"
+
+
+def _new_article(root: Path) -> str:
+    """A brand-new article: prose nobody has translated, so no memory match
+    and no reviewed sibling to pivot from."""
+    slug = "week-50-new-article"
+    (root / "articles" / f"{slug}.md").write_text(
+        "---\ntitle: Quarry permits and river ports\ndate: 2025-12-09\n---\n\n"
+        "Gravel barges returned to the Pripyat after a dry summer.\n"
+        "Port managers in Mazyr counted eleven vessels by Friday.\n\n"
+        "| Port | Barges |\n|---|---:|\n| Mazyr | 11 |\n| Pinsk | 128.5 |\n",
+        encoding="utf-8",
+    )
+    assert main(["sync", "--root", str(root), "-q"]) == 0
+    return slug
+
+
+def test_a_new_article_gets_one_piece_of_advice_and_exit_0(
+    capsys: pytest.CaptureFixture[str], root: Path
+) -> None:
+    slug = _new_article(root)
+    capsys.readouterr()
+    code, out, _err = run(capsys, "draft", "--root", str(root), "--article", slug)
+    assert code == 0, out
+    assert "not drafted:" not in out  # no line per entry
+    assert len(out.splitlines()) <= 12, out
+    assert "14 entries in 1 article not drafted (be 7, ru 7)" in out
+    assert "No offline engine translates from English" in out
+    assert "pivot:ru+apertium" in out
+    assert 'be = ["memory", "pivot:ru+apertium", "google"]' in out
+    assert "[tool.edition.routes]" in out
+    code, out, _err = run(capsys, "draft", "--root", str(root), "--article", slug, "-v")
+    assert code == 0 and out.count("not drafted: ") == 14
+    # Number-only cells are not entries for translators.
+    pot = (root / "locales" / f"{slug}.pot").read_text(encoding="utf-8")
+    assert 'msgid "Mazyr"' in pot and 'msgid "11"' not in pot and 'msgid "128.5"' not in pot
+
+
+def test_a_real_fault_still_exits_1_with_its_reason_once(
+    capsys: pytest.CaptureFixture[str], root: Path
+) -> None:
+    blank(root / "locales" / "ru" / f"{B}.po", 4)
+    config = root / "pyproject.toml"
+    config.write_text(
+        '[tool.edition]\nlocales = ["be", "ru"]\n'
+        '[tool.edition.engines.libre]\nurl = "http://127.0.0.1:9/"\ntimeout = 1\n',
+        encoding="utf-8",
+    )
+    code, out, _err = run(
+        capsys, "draft", "--root", str(root), "--locale", "ru", "--engine", "libre"
+    )
+    assert code == 1
+    assert "4 entries not drafted because something failed:" in out
+    assert "not drafted: " not in out
+
+
+def test_an_unknown_engine_is_one_usage_error(
+    capsys: pytest.CaptureFixture[str], root: Path
+) -> None:
+    blank(root / "locales" / "ru" / f"{B}.po", 4)
+    code, out, err = run(capsys, "draft", "--root", str(root), "--engine", "googel")
+    assert code == 2 and out == ""
+    assert err == "error: --engine googel: unknown engine 'googel' (did you mean 'google'?)\n"

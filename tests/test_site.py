@@ -77,7 +77,7 @@ def test_publishes_every_edition_of_the_sample(
     for lang in LANGS:
         assert f'hreflang="{lang}" href="https://review.example.org/{lang}/{ARTICLE}/"' in ru
     assert 'hreflang="x-default" href="https://review.example.org/en/' in ru
-    assert "беларуская" in ru and "English" in ru and "русский" in ru
+    assert "Беларуская" in ru and "English" in ru and "Русский" in ru
     be = (site / "be" / ARTICLE / "index.html").read_text(encoding="utf-8")
     assert "19–25 мая 2025" in be
     en = (site / "en" / ARTICLE / "index.html").read_text(encoding="utf-8")
@@ -560,3 +560,189 @@ def test_a_feed_carries_the_newest_articles_only(
         dates[slug] = re.search(r"^date: (\S+)", text, re.M).group(1)  # type: ignore[union-attr]
     newest = sorted(dates, key=lambda s: (dates[s], s), reverse=True)[:2]
     assert ids == newest
+
+
+def test_number_only_cells_are_written_in_the_locales_notation(tmp_path: Path) -> None:
+    from workflow.cli import main
+
+    root = tmp_path / "root"
+    shutil.copytree(ROOT / "articles", root / "articles")
+    shutil.copytree(ROOT / "locales", root / "locales")
+    slug = "week-21-union-state-tax-accord"
+    assert main(["assemble", "--root", str(root), "--article", slug]) == 0
+    ru = (root / "editions" / "ru" / f"{slug}.md").read_text(encoding="utf-8")
+    en = (root / "editions" / "en" / f"{slug}.md").read_text(encoding="utf-8")
+    assert "| 12.4 | +3.1% |" in en and "| 11.7 | -2.4% |" in en
+    assert "| 12,4 | +3,1\xa0% |" in ru and "| 11,7 | \u22122,4\xa0% |" in ru
+    # And they are no entry of the catalogs.
+    assert 'msgid "12.4"\n' not in (root / "locales" / f"{slug}.pot").read_text(encoding="utf-8")
+
+
+def test_a_translator_can_join_two_sentences_into_one(tmp_path: Path) -> None:
+    """msgstr "=" means "joined with the previous sentence" (README, Catalogs)."""
+    from workflow.checks import check_catalog
+    from workflow.cli import main
+    from workflow.poformat import format_po, read_po
+
+    root = tmp_path / "root"
+    shutil.copytree(ROOT / "articles", root / "articles")
+    shutil.copytree(ROOT / "locales", root / "locales")
+    slug = "week-47-labour-shortages"
+    be = root / "locales" / "be" / f"{slug}.po"
+    po = read_po(be)
+    first = next(e for e in po if e.msgid == "The shortage has several causes.")
+    second = next(e for e in po if e.msgid.startswith("The working-age population"))
+    assert "sentence 2" in second.comment
+    joined = (
+        "У дэфіцыту некалькі прычын: насельніцтва ў працаздольным узросце скарачаецца "
+        "больш за дзесяць гадоў, а эміграцыя пасля 2020 года забрала дзясяткі тысяч "
+        "спецыялістаў, асабліва ў ІТ і медыцыне."
+    )
+    first.msgstr, second.msgstr = joined, "="
+    be.write_text(format_po(po), encoding="utf-8")
+    # Counted as translated, no check error (numbers of both sources are in it).
+    errors = [f for f in check_catalog(read_po(be), "be") if f.severity.value == "error"]
+    assert errors == []
+    assert main(["status", "--root", str(root), "--fail-under", "100", "--article", slug]) == 0
+    assert main(["assemble", "--root", str(root), "--article", slug, "--locale", "be"]) == 0
+    text = (root / "editions" / "be" / f"{slug}.md").read_text(encoding="utf-8")
+    assert joined + " Працоўная міграцыя" in text
+    paragraph = next(line for line in text.splitlines() if joined[:20] in line)
+    assert "=" not in paragraph and "  " not in paragraph
+    # "=" on the first sentence of a paragraph has nothing to join.
+    po = read_po(be)
+    next(e for e in po if e.msgid == "The shortage has several causes.").msgstr = "="
+    be.write_text(format_po(po), encoding="utf-8")
+    found = [f for f in check_catalog(read_po(be), "be") if f.check == "join"]
+    assert len(found) == 1 and found[0].severity.value == "error"
+
+
+def test_period_dashes_and_belarusian_abbreviations() -> None:
+    import datetime as dt
+
+    from workflow.site import format_period
+
+    start, end = dt.date(2025, 4, 28), dt.date(2025, 5, 4)
+    assert format_period(start, end, "be") == "28 крас. – 4 мая 2025"
+    assert format_period(start, end, "ru") == "28 апр. – 4 мая 2025\u202fг."
+    same = (dt.date(2025, 5, 19), dt.date(2025, 5, 25))
+    assert format_period(*same, "be") == "19–25 мая 2025"
+    assert format_period(*same, "ru") == "19–25 мая 2025\u202fг."
+    assert (
+        format_period(dt.date(2025, 11, 3), dt.date(2025, 12, 7), "be") == "3 ліст. – 7 снеж. 2025"
+    )
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
+def test_site_typography_in_each_edition(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    root = tmp_path / "root"
+    shutil.copytree(ROOT / "articles", root / "articles")
+    shutil.copytree(ROOT / "locales", root / "locales")
+    (root / "pyproject.toml").write_text(
+        '[tool.edition.site]\ntitle = {en = "Weekly Review", be = "Тыднёвы агляд", '
+        'ru = "Еженедельное обозрение"}\n',
+        encoding="utf-8",
+    )
+    article = root / "articles" / f"{ARTICLE}.md"
+    text = article.read_text(encoding="utf-8")
+    authors = next(line for line in text.splitlines() if line.startswith("authors:"))
+    article.write_text(
+        text.replace(
+            authors,
+            "authors: [{en: Alena Karpovich, be: Алена Карповіч, ru: Алёна Карпович}, Ihar Sidarenka]",
+        ),
+        encoding="utf-8",
+    )
+    code, _out, err = run(capsys, "publish", "--root", str(root))
+    assert code == 0, err
+    site = root / "site"
+    be = (site / "be" / ARTICLE / "index.html").read_text(encoding="utf-8")
+    ru = (site / "ru" / ARTICLE / "index.html").read_text(encoding="utf-8")
+    en = (site / "en" / ARTICLE / "index.html").read_text(encoding="utf-8")
+    assert "Алена Карповіч, Ihar Sidarenka" in be and "Алёна Карпович" in ru
+    assert "Alena Karpovich" in en
+    assert "19–25 мая 2025" in be and "19–25 мая 2025\u202fг." in ru  # one dash style
+    assert "<td>\u22122,4\u00a0%</td>" in ru or ">\u22122,4\u00a0%<" in ru  # a minus sign
+    assert ">Беларуская<" in ru and ">Русский<" in be
+    chooser = (site / "index.html").read_text(encoding="utf-8")
+    for title in ("Weekly Review", "Тыднёвы агляд", "Еженедельное обозрение"):
+        assert title in chooser  # every edition's title, not only the English one
+    # What a reader sees: the period keeps its case ("г.", not "Г.").
+    probe = site / "ru" / ARTICLE / "probe.html"
+    probe.write_text(
+        ru.replace(
+            "</body>",
+            "<pre id=probe></pre><script>document.getElementById('probe').textContent ="
+            " document.querySelector('.period').innerText;</script></body>",
+        ),
+        encoding="utf-8",
+    )
+    shown = subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", probe.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    assert re.search(r'<pre id="probe">19–25 мая 2025\s?г\.</pre>', shown), shown[-400:]
+
+
+def test_an_english_correction_goes_out_with_a_note_on_the_translations(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from workflow.poformat import format_po, read_po
+
+    root = tmp_path / "root"
+    shutil.copytree(ROOT / "articles", root / "articles")
+    shutil.copytree(ROOT / "locales", root / "locales")
+    slug = "week-47-labour-shortages"
+    assert run(capsys, "publish", "--root", str(root))[0] == 0
+    site = root / "site"
+    before = {loc: (site / loc / slug / "index.html").read_text("utf-8") for loc in ("be", "ru")}
+    article = root / "articles" / f"{slug}.md"
+    article.write_text(
+        article.read_text("utf-8").replace("several causes", "many causes"), encoding="utf-8"
+    )
+    assert run(capsys, "sync", "--root", str(root), "-q")[0] == 0
+    # Without --correction the whole article waits for its translations.
+    code, out, _err = run(capsys, "publish", "--root", str(root))
+    assert code == 0 and f"outdated {slug}" in out
+    assert "many causes" not in (site / "en" / slug / "index.html").read_text("utf-8")
+    code, out, err = run(capsys, "publish", "--root", str(root), "--correction", slug)
+    assert code == 0, err
+    assert f"corrected {slug}: the English is republished" in out
+    assert "many causes" in (site / "en" / slug / "index.html").read_text("utf-8")
+    for loc, note in (("be", "Англійскі арыгінал"), ("ru", "Английский оригинал")):
+        page = (site / loc / slug / "index.html").read_text("utf-8")
+        assert note in page and 'class="correction-note"' in page
+        without = re.sub(r'<p class="correction-note".*?</p>\n', "", page, flags=re.S)
+        assert without == before[loc]  # the translation as last published
+    log = (root / "corrections.log").read_text("utf-8").splitlines()
+    assert log[-1].split("\t")[1] == slug and len(log) == 2
+    # Later publishes keep the correction; the note goes when the translations catch up.
+    assert run(capsys, "publish", "--root", str(root))[0] == 0
+    assert 'class="correction-note"' in (site / "ru" / slug / "index.html").read_text("utf-8")
+    for loc in ("be", "ru"):
+        po_path = root / "locales" / loc / f"{slug}.po"
+        po = read_po(po_path)
+        for entry in po:
+            if entry.previous_msgid is not None:
+                entry.flags.remove("fuzzy")
+                entry.previous_msgid = None
+        po_path.write_text(format_po(po), encoding="utf-8")
+    code, out, _err = run(capsys, "publish", "--root", str(root))
+    assert code == 0 and "(1 rendered" in out
+    for loc in ("be", "ru"):
+        assert 'class="correction-note"' not in (site / loc / slug / "index.html").read_text(
+            "utf-8"
+        )
+    # Only a published article can be corrected, and only an existing one.
+    (root / "articles" / "week-50-new.md").write_text(
+        "---\ntitle: New\ndate: 2025-12-09\n---\n\nText.\n", encoding="utf-8"
+    )
+    code, _out, err = run(capsys, "publish", "--root", str(root), "--correction", "week-50-new")
+    assert code == 2 and "has never been published" in err
+    code, _out, err = run(capsys, "publish", "--root", str(root), "--correction", "nope")
+    assert code == 2 and "no article named nope" in err

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import html as html_module
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -180,7 +183,10 @@ def test_dashboard_in_headless_chromium(capsys: pytest.CaptureFixture[str], news
     assert "PWNED" not in dom.split("<title>")[1].split("</title>")[0]
     for slug in ("week-47-labour-shortages", "week-12-new-local-councils"):
         assert f'id="{slug}"' in dom
-    assert pending.replace('"', "&quot;")[:30] in dom or pending[:30] in dom
+    # The entries to review are on the article's own page.
+    detail = (newsroom / "status" / f"{ARTICLE}.html").read_text(encoding="utf-8")
+    assert "<script" not in detail
+    assert pending.replace('"', "&#34;")[:30] in detail or pending[:30] in detail
     print(f"dashboard screenshot: {shot}")
 
 
@@ -243,3 +249,184 @@ def test_after_a_source_edit_and_sync_the_editions_are_stale(
         assert cell["stale"] == 1 and not cell["ready"] and not cell["outdated"]
     code, _out, _err = run(capsys, "status", "--root", str(newsroom), "--fail-under", "100")
     assert code == 1
+
+
+def test_check_groups_findings_per_entry_errors_first(
+    capsys: pytest.CaptureFixture[str], newsroom: Path
+) -> None:
+    be = newsroom / "locales" / "be" / f"{ARTICLE}.po"
+    po = read_po(be)
+    live = [e for e in po if not e.obsolete and e.msgctxt is None and len(e.msgid) > 40]
+    warned, broken = live[-1], live[2]
+    warned.msgstr = warned.msgstr.replace("«", '"').replace("»", '"') + ' "так"'
+    broken.msgstr = broken.msgstr.replace("і", "i", 1)  # a Latin i: the commonest be typo
+    be.write_text(format_po(po), encoding="utf-8")
+    lines = {e.msgid: e.linenum for e in read_po(be)}
+    code, out, _err = run(capsys, "check", "--root", str(newsroom), "--locale", "be")
+    assert code == 1
+    text = out.splitlines()
+    head = f"locales/be/{ARTICLE}.po:{lines[broken.msgid]}: {broken.msgid[:40]}"
+    assert text[0].startswith(head), text[:3]
+    assert text[1].startswith("  error   [mixed-script] ")
+    assert f"locales/be/{ARTICLE}.po:{lines[warned.msgid]}: " in out
+    assert "  warning [quotes] " in out
+    assert "1 error, 2 warnings in 2 entries" in out  # quotes, end-punctuation
+    code, out, _err = run(
+        capsys, "check", "--root", str(newsroom), "--locale", "be", "--errors-only"
+    )
+    assert code == 1 and "warning" not in out.replace("warnings not shown", "")
+    assert out.splitlines()[-1] == "1 error (warnings not shown) in 1 entry"
+
+
+def _measure(page: Path, script: str, width: int) -> Any:
+    """Run ``script`` (whose return value is JSON-able) on ``page`` shown in
+    a ``width`` px frame in headless Chromium (its windows are at least 500
+    px wide, hence the frame); the page itself has no script."""
+    probe = page.with_name(f"probe-{page.name}")
+    doc = html_module.escape(page.read_text(encoding="utf-8"), quote=True)
+    code = json.dumps(f"JSON.stringify((() => {{ {script} }})())")
+    probe.write_text(
+        '<!DOCTYPE html><html><body style="margin:0">'
+        f'<iframe id="f" style="width:{width}px;height:1200px;border:0" srcdoc="{doc}"></iframe>'
+        '<pre id="probe"></pre><script>'
+        "const f = document.getElementById('f');"
+        f"f.addEventListener('load', () => {{ document.getElementById('probe').textContent = f.contentWindow.eval({code}); }});"
+        "</script></body></html>",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--virtual-time-budget=10000",
+            "--window-size=1000,1400",
+            "--dump-dom",
+            probe.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    probe.unlink()
+    found = re.search(r'<pre id="probe">(.*?)</pre>', result.stdout, re.S)
+    assert found and found.group(1), result.stdout[-500:]
+    return json.loads(html_module.unescape(found.group(1)))
+
+
+def _stale_newsroom(capsys: pytest.CaptureFixture[str], newsroom: Path) -> Path:
+    article = newsroom / "articles" / f"{ARTICLE}.md"
+    text = article.read_text(encoding="utf-8")
+    article.write_text(text.replace("several causes", "many causes"), encoding="utf-8")
+    assert run(capsys, "sync", "--root", str(newsroom), "-q")[0] == 0
+    be = newsroom / "locales" / "be" / f"{ARTICLE}.po"
+    edit_po(be, 3, flags=["fuzzy"], tcomment="draft: google")
+    page = newsroom / "status.html"
+    code, _out, err = run(capsys, "status", "--root", str(newsroom), "--html", str(page))
+    assert code == 0, err
+    return page
+
+
+_LAYOUT = """
+const w = window.innerWidth, out = {width: w, scroll: document.documentElement.scrollWidth, bad: []};
+for (const card of document.querySelectorAll('.article')) {
+  for (const el of card.querySelectorAll('.cell, .head .is-ready, .head .is-held, .slug')) {
+    const r = el.getBoundingClientRect();
+    if (r.width <= 0 || r.height <= 0 || r.right > w + 0.5 || r.left < 0) {
+      out.bad.push(card.id + ' ' + el.className + ' ' + r.left + '-' + r.right);
+    }
+  }
+}
+out.cells = document.querySelectorAll('.article .cell').length;
+return out;
+"""
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
+def test_dashboard_is_usable_on_a_390_px_phone(
+    capsys: pytest.CaptureFixture[str], newsroom: Path
+) -> None:
+    page = _stale_newsroom(capsys, newsroom)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "dashboard-390.png"
+    subprocess.run(
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--window-size=390,1400",
+            f"--screenshot={shot}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    layout = _measure(page, _LAYOUT, 390)
+    assert layout["width"] <= 400 and layout["scroll"] <= layout["width"], layout
+    assert layout["cells"] == 8 and layout["bad"] == [], layout
+    html = page.read_text(encoding="utf-8")
+    assert "Generated at " in html and f'<code class="slug">{ARTICLE}</code>' in html
+    assert len(html.encode("utf-8")) < 20_000  # details live on the article pages
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
+def test_dashboard_filters_by_state_and_locale(
+    capsys: pytest.CaptureFixture[str], newsroom: Path
+) -> None:
+    page = _stale_newsroom(capsys, newsroom)
+    html = page.read_text(encoding="utf-8")
+    visible = """return [...document.querySelectorAll('.article')].filter(a => a.offsetHeight > 0).map(a => a.id)
+      .concat([...document.querySelectorAll('.cell')].filter(c => c.offsetHeight > 0).map(c => c.dataset.locale));"""
+
+    def pick(state: str, locale: str) -> list[str]:
+        chosen = html.replace('id="s-all" checked', 'id="s-all"').replace(
+            'id="l-all" checked', 'id="l-all"'
+        )
+        chosen = chosen.replace(f'id="s-{state}"', f'id="s-{state}" checked')
+        chosen = chosen.replace(f'id="l-{locale}"', f'id="l-{locale}" checked')
+        copy = page.with_name(f"{state}-{locale}.html")
+        copy.write_text(chosen, encoding="utf-8")
+        found: list[str] = _measure(copy, visible, 1000)
+        return found
+
+    got = pick("stale", "all")
+    assert [x for x in got if x.startswith("week")] == [ARTICLE]
+    got = pick("draft", "ru")  # the draft is in be only
+    assert [x for x in got if x.startswith("week")] == []
+    got = pick("draft", "be")
+    assert got == [ARTICLE, "be"]
+    got = pick("ready", "all")
+    assert ARTICLE not in got and len([x for x in got if x.startswith("week")]) == 3
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
+def test_article_page_diffs_stale_entries_and_colours_findings(
+    capsys: pytest.CaptureFixture[str], newsroom: Path
+) -> None:
+    page = _stale_newsroom(capsys, newsroom)
+    be = newsroom / "locales" / "be" / f"{ARTICLE}.po"
+    po = read_po(be)
+    entry = next(e for e in po if "«" in e.msgstr and not e.obsolete and "fuzzy" not in e.flags)
+    entry.msgstr = entry.msgstr.replace("«", '"').replace("»", '"')
+    be.write_text(format_po(po), encoding="utf-8")
+    line = next(e.linenum for e in read_po(be) if e.msgid == entry.msgid)
+    assert run(capsys, "status", "--root", str(newsroom), "--html", str(page))[0] == 0
+    detail = page.with_suffix("") / f"{ARTICLE}.html"
+    html = detail.read_text(encoding="utf-8")
+    assert "<del>several</del>" in html and "<ins>many</ins>" in html
+    assert f"<code>locales/be/{ARTICLE}.po:{line}</code> [quotes]" in html
+    assert "English: " in html
+    colours = _measure(
+        detail,
+        "const bg = s => getComputedStyle(document.querySelector(s)).backgroundColor;"
+        "return [bg('.tag.warning'), bg('.tag.draft'), bg('.tag.stale')];",
+        390,
+    )
+    assert len(set(colours)) == 3, colours

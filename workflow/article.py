@@ -10,6 +10,7 @@ quoting style where that stays valid YAML.  See `segment` for the body.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import os
 import re
@@ -36,6 +37,12 @@ from .segment import (
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 #: Front-matter fields that are translated, in catalog order.
 TRANSLATABLE_FIELDS = ("title", "lead", "section")
+#: Every front-matter field the tool reads.  Any other key is refused with a
+#: suggestion: a misspelt `leed:` would otherwise drop the lead's translations
+#: to obsolete and publish every edition without a lead, silently.
+KNOWN_FIELDS = ("title", "date", "lead", "section", "period", "authors", "tags")
+#: A newsroom's own fields start with one of these and are kept as they are.
+OWN_FIELD_PREFIXES = ("x_", "x-")
 _DELIMITER = re.compile(r"^---[ \t]*$")
 _CLOSERS = ("---", "...")
 
@@ -68,6 +75,9 @@ class FrontMatter:
     period_start: dt.date | None = None
     period_end: dt.date | None = None
     authors: tuple[str, ...] = ()
+    #: Each author's name per locale (``{en: ..., be: ..., ru: ...}``); a
+    #: name given as plain text has the one key "".
+    author_names: tuple[dict[str, str], ...] = ()
     tags: tuple[str, ...] = ()
     #: Every key as YAML read it, including ones the tool does not know.
     extra: dict[str, object] = field(default_factory=dict)
@@ -225,11 +235,13 @@ def _parse_front_matter(
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = _line_at(fm_text, mark.index) if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc)
+        hint = "check quoting: a value containing ': ' or starting with a quote must be quoted"
+        at = mark.index if mark is not None else 0
+        line_start = fm_text.rfind("\n", 0, at) + 1
+        if "\t" in fm_text[line_start : at + 1] or "\\t" in problem:
+            hint = "YAML is indented with spaces only: replace the tabs with spaces"
         raise ArticleError(
-            f"invalid YAML in front matter: {problem}",
-            path=path,
-            line=line,
-            hint="check quoting: a value containing ': ' or starting with a quote must be quoted",
+            f"invalid YAML in front matter: {problem}", path=path, line=line, hint=hint
         ) from exc
     if not isinstance(node, yaml.MappingNode) or not isinstance(data, dict):
         raise ArticleError(
@@ -247,6 +259,17 @@ def _parse_front_matter(
 
     def fail(key: str, message: str, hint: str | None = None) -> ArticleError:
         return ArticleError(message, path=path, line=key_lines.get(key, 2), hint=hint)
+
+    for key in key_lines:
+        if key in KNOWN_FIELDS or key.startswith(OWN_FIELD_PREFIXES):
+            continue
+        guess = difflib.get_close_matches(key, KNOWN_FIELDS, n=1, cutoff=0.6)
+        hint = f"did you mean '{guess[0]}'?" if guess else "known: " + ", ".join(KNOWN_FIELDS)
+        raise fail(
+            key,
+            f"unknown front-matter field '{key}'",
+            hint + " A newsroom's own field starts with 'x_' and is kept as it is",
+        )
 
     for required in ("title", "date"):
         if required not in data or data[required] in (None, ""):
@@ -289,10 +312,15 @@ def _parse_front_matter(
         )
         if period_end < period_start:
             raise fail("period", "period ends before it starts", "swap 'start' and 'end'")
-    authors = _as_strings(
+    author_names = _as_authors(
         data.get("authors"),
-        lambda m: fail("authors", f"'authors' {m}", "write [Name One, Name Two]"),
+        lambda m: fail(
+            "authors",
+            f"'authors' {m}",
+            "write [Name One, Name Two], or per locale [{en: Name, be: Імя, ru: Имя}]",
+        ),
     )
+    authors = tuple(next(iter(names.values())) for names in author_names)
     tags = _as_strings(
         data.get("tags"), lambda m: fail("tags", f"'tags' {m}", "write [tag-one, tag-two]")
     )
@@ -304,6 +332,7 @@ def _parse_front_matter(
         period_start=period_start,
         period_end=period_end,
         authors=authors,
+        author_names=author_names,
         tags=tags,
         extra=dict(data),
     )
@@ -382,9 +411,36 @@ def _as_date(value: object, fail: Callable[[str], ArticleError]) -> dt.date:
             if len(text) == 10:
                 return dt.date.fromisoformat(text)
             return dt.datetime.fromisoformat(text).date()
-        except ValueError:
-            pass
+        except ValueError as exc:
+            if re.match(r"^\d{4}-\d{2}-\d{2}", text):
+                # ISO in form, but no such day: say which part is wrong.
+                error = fail(f"{text!r} is not a date in the calendar: {exc}")
+                error.hint = "the form is right but that day does not exist: check day and month"
+                raise error from exc
     raise fail(f"{_short(value)} is not an ISO date")
+
+
+def _as_authors(value: object, fail: Callable[[str], ArticleError]) -> tuple[dict[str, str], ...]:
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str | dict) else value
+    if not isinstance(items, list):
+        raise fail("must be a list of names")
+    out: list[dict[str, str]] = []
+    for item in items:
+        if isinstance(item, str | int | float) and str(item).strip():
+            out.append({"": str(item)})
+        elif (
+            isinstance(item, dict)
+            and item
+            and all(
+                isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in item.items()
+            )
+        ):
+            out.append({str(k): str(v) for k, v in item.items()})
+        else:
+            raise fail("must be a list of names (text, or a table of a name per locale)")
+    return tuple(out)
 
 
 def _as_strings(value: object, fail: Callable[[str], ArticleError]) -> tuple[str, ...]:
@@ -436,14 +492,20 @@ def _double_quoted(text: str) -> str:
 
 
 def parse_many(
-    paths: Sequence[Path], mode: str = "sentence"
+    paths: Sequence[Path],
+    mode: str = "sentence",
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> tuple[list[Article], list[ArticleError]]:
     """Load every article; one bad file never stops the others."""
     articles: list[Article] = []
     errors: list[ArticleError] = []
-    for p in paths:
+    for done, p in enumerate(paths):
+        if progress is not None:
+            progress("reading articles", done, len(paths))
         try:
             articles.append(load_article(p, mode))
         except ArticleError as exc:
             errors.append(exc)
+    if progress is not None:
+        progress("reading articles", len(paths), len(paths))
     return articles, errors

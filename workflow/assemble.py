@@ -21,6 +21,7 @@ from .article import Article
 from .config import Settings
 from .errors import WorkflowError
 from .files import WriteBatch
+from .progress import Progress, no_progress
 from .site import _lookup, _reasons
 from .status import Edition, collect
 
@@ -49,7 +50,7 @@ def assemble_edition(article: Article, settings: Settings, locale: str) -> str:
     path = settings.po_path(locale, article.slug)
     if not path.is_file():
         return article.text
-    return article.assemble(_lookup(path))
+    return article.assemble(_lookup(path, locale))
 
 
 _FM_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*(\r\n|\r|\n)?", re.MULTILINE)
@@ -80,11 +81,16 @@ def assemble(
     articles: Sequence[Article],
     locales: Sequence[str],
     out: Path,
+    progress: Progress = no_progress,
     include_all: bool = False,
 ) -> AssembleReport:
     report = AssembleReport()
     targets = [loc for loc in locales if loc != settings.source]
-    status = collect(settings, [Path(a.path) for a in articles], targets) if targets else None
+    status = (
+        collect(settings, [Path(a.path) for a in articles], targets, progress=progress)
+        if targets
+        else None
+    )
     editions: dict[tuple[str, str], Edition] = {}
     if status is not None:
         report.errors.extend(status.errors)
@@ -93,7 +99,8 @@ def assemble(
                 editions[(st.article.slug, loc)] = ed
     batch = WriteBatch()
     try:
-        for article in articles:
+        for done, article in enumerate(articles):
+            progress("assembling editions", done, len(articles))
             for locale in locales:
                 target = out / locale / f"{article.slug}.md"
                 found = editions.get((article.slug, locale))
@@ -117,6 +124,7 @@ def assemble(
                     continue
                 batch.stage(target, data)
                 report.written.append(target)
+        progress("assembling editions", len(articles), len(articles))
         batch.commit()
     finally:
         batch.discard()

@@ -54,6 +54,17 @@ def now_stamp(when: dt.datetime | None = None) -> str:
     return when.strftime("%Y-%m-%d %H:%M%z")
 
 
+#: A translation of just "=" means "joined with the previous sentence": the
+#: translator wrote one sentence for two, in the previous entry's msgstr.
+#: The entry counts as translated; assembly writes nothing for it; the
+#: checks compare the previous entry's translation with both sources.
+JOINED = "="
+
+
+def is_joined(entry: polib.POEntry) -> bool:
+    return not entry.msgid_plural and entry.msgstr == JOINED
+
+
 class State(enum.StrEnum):
     """Where an entry stands (DESIGN.md, Catalog states)."""
 
@@ -140,6 +151,8 @@ def build_template(article: Article, settings: Settings, stamp: str) -> polib.PO
     comments: dict[Key, dict[str, None]] = {}
     source = f"articles/{article.slug}.md"
     for segment in article.segments:
+        if segment.kind == "number":
+            continue  # written in the locale's format, not translated
         key = (segment.msgctxt, segment.msgid)
         entry = entries.get(key)
         if entry is None:

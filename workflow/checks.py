@@ -159,6 +159,39 @@ def check_control(pair: Pair) -> Iterator[str]:
 
 #: Checks a comment or a setting cannot silence: what they find cannot be published.
 _MANDATORY = frozenset({"control"})
+#: What a translator calls each kind of inline markup.
+_MARKUP_NAMES = {
+    "em": "italics",
+    "strong": "bold",
+    "link": "link",
+    "image": "image",
+    "code": "inline code",
+    "html": "HTML tag",
+    "s": "strikethrough",
+}
+
+
+def describe_markup(shape: tuple[str, ...]) -> str:
+    """``strong_open strong_close link_open link_close`` as ``bold, link``."""
+    counts: dict[str, int] = {}
+    closes: dict[str, int] = {}
+    for token in shape:
+        base, _, side = token.rpartition("_")
+        if side == "close":
+            closes[base] = closes.get(base, 0) + 1
+            continue
+        name = base if side == "open" else token
+        counts[name] = counts.get(name, 0) + 1
+    parts = []
+    for name, n in counts.items():
+        label = _MARKUP_NAMES.get(name, name)
+        parts.append(label if n == 1 else f"{n}× {label}")
+        if name in closes and closes[name] != n:
+            parts[-1] += " (not closed)"
+    for name, n in closes.items():
+        if name not in counts:
+            parts.append(f"{n}× stray end of {_MARKUP_NAMES.get(name, name)}")
+    return ", ".join(parts) or "none"
 
 
 @check("markup", Severity.ERROR)
@@ -167,8 +200,8 @@ def check_markup(pair: Pair) -> Iterator[str]:
     src, dst = _markup(pair.source), _markup(pair.translation)
     if sorted(src.shape) != sorted(dst.shape):
         yield (
-            f"inline markup differs from the source: {' '.join(src.shape) or 'none'}"
-            f" in the source, {' '.join(dst.shape) or 'none'} in {_quote(pair.translation)}"
+            f"formatting differs from the source: the source has {describe_markup(src.shape)},"
+            f" the translation {describe_markup(dst.shape)} in {_quote(pair.translation)}"
         )
 
 
@@ -420,7 +453,47 @@ def _close_spellers() -> None:
     _spellers.clear()
 
 
-_CYRILLIC_WORD = re.compile(r"(?<![\w-])[А-Яа-яЁёІіЎў]+(?:['’ʼ][А-Яа-яЁёІіЎў]+)?(?![\w-])")
+_CYR = "А-Яа-яЁёІіЎў"
+#: A word: Cyrillic letters, with apostrophes (' ’ ʼ, as in прэм'ер, п’ецца)
+#: and hyphens (прэм'ер-міністр) inside it, not next to a Latin letter or digit.
+_CYRILLIC_WORD = re.compile(rf"(?<![\w'’ʼ-])[{_CYR}]+(?:['’ʼ-][{_CYR}]+)*(?![\w'’ʼ]|-\w)")
+_APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'"})
+
+
+def word_list_path(settings: Settings, locale: str) -> Path:
+    """``locales/<lang>/words.txt``: the newsroom's own words for one
+    locale, in hunspell's personal-dictionary format (one word a line,
+    ``word/FLAGS`` allowed, ``#`` comments)."""
+    return settings.locales_dir / locale.split("_")[0] / "words.txt"
+
+
+def newsroom_words(settings: Settings | None, locale: str) -> frozenset[str]:
+    """Words the spelling check accepts for this newsroom and locale:
+    ``[tool.edition.checks] words`` plus ``locales/<lang>/words.txt``."""
+    if settings is None:
+        return frozenset()
+    path = word_list_path(settings, locale)
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        stamp = None
+    listed = settings.sections.get("checks", {}).get("words", [])
+    return _newsroom_words(str(path), stamp, tuple(str(w) for w in listed))
+
+
+@functools.lru_cache(maxsize=16)
+def _newsroom_words(path: str, stamp: int | None, listed: tuple[str, ...]) -> frozenset[str]:
+    words = set(listed)
+    if stamp is not None:
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            for line in Path(path).read_text(encoding="utf-8").splitlines():
+                word = line.split("#", 1)[0].strip()
+                if word.startswith("*"):
+                    continue  # hunspell's "forbidden word": not a word we accept
+                word = word.split("/", 1)[0]
+                if word:
+                    words.add(word)
+    return frozenset(w.translate(_APOSTROPHES) for w in words)
 
 
 @check("spelling", Severity.WARNING)
@@ -429,15 +502,86 @@ def check_spelling(pair: Pair) -> Iterator[str]:
     speller = _speller(pair.locale)
     if speller is None:
         return
+    own = newsroom_words(pair.settings, pair.locale)
     # Acronyms (ЕС, РЖД) are names, not words a dictionary knows.
     words = [
         w
         for w in _CYRILLIC_WORD.findall(_plain(pair.translation))
-        if len(w) > 1 and not w.isupper()
+        if len(w) > 1 and not w.isupper() and not _known(w, own)
     ]
     bad = speller.misspelt(words)
     if bad:
-        yield f"not in the {pair.locale} dictionary: {', '.join(dict.fromkeys(bad))}"
+        # A compound hunspell does not know is fine when each part is a word.
+        parts = [p for w in bad if "-" in w for p in w.split("-") if len(p) > 1]
+        wrong_parts = set(speller.misspelt(parts)) if parts else set()
+        bad = [
+            w
+            for w in bad
+            if "-" not in w or any(p in wrong_parts and not _known(p, own) for p in w.split("-"))
+        ]
+    if bad:
+        yield (
+            f"not in the {pair.locale} dictionary: {', '.join(dict.fromkeys(bad))} "
+            f"(a correct word goes in locales/{pair.locale.split('_')[0]}/words.txt)"
+        )
+
+
+def _known(word: str, own: frozenset[str]) -> bool:
+    if not own:
+        return False
+    w = word.translate(_APOSTROPHES)
+    return w in own or w.lower() in own or w.capitalize() in own
+
+
+_LATIN_IN_CYRILLIC = re.compile(rf"[{_CYR}\w]*(?:[{_CYR}][a-zA-Z]|[a-zA-Z][{_CYR}])[{_CYR}\w]*")
+_ANY_LATIN = re.compile(r"[a-zA-Z]")
+#: Latin letters that look like Cyrillic ones, named for the message.
+_LOOKALIKES = {
+    "i": "і",
+    "I": "І",
+    "a": "а",
+    "e": "е",
+    "o": "о",
+    "p": "р",
+    "c": "с",
+    "x": "х",
+    "y": "у",
+    "A": "А",
+    "B": "В",
+    "E": "Е",
+    "K": "К",
+    "M": "М",
+    "H": "Н",
+    "O": "О",
+    "P": "Р",
+    "C": "С",
+    "T": "Т",
+    "X": "Х",
+}
+
+
+@check("mixed-script", Severity.ERROR)
+def check_mixed_script(pair: Pair) -> Iterator[str]:
+    """A Latin letter inside a Cyrillic word (`iх`, `апублiкаваны`): it looks right and is
+    not, so search, hyphenation and spelling all fail on it."""
+    lang = pair.locale.split("_")[0]
+    if lang not in ("be", "ru", "uk") or not _ANY_LATIN.search(pair.translation):
+        return  # most translations: no Latin letter at all
+    words: list[str] = []
+    letters: set[str] = set()
+    for word in dict.fromkeys(_LATIN_IN_CYRILLIC.findall(_plain(pair.translation))):
+        latin = {c for c in word if "a" <= c.lower() <= "z"}
+        cyrillic = sum(1 for c in word if c.isalpha() and not ("a" <= c.lower() <= "z"))
+        if cyrillic < len(latin):
+            continue  # a Latin word with a Cyrillic slip is for spelling to catch
+        words.append(repr(word))
+        letters |= latin
+    if words:
+        fixes = ", ".join(
+            f"Latin {c!r}" + (f" (Cyrillic {_LOOKALIKES[c]!r})" if c in _LOOKALIKES else "")
+            for c in sorted(letters)
+        )
+        yield f"{', '.join(words)}: {fixes} inside a Cyrillic word (retype the letter)"
 
 
 # -- running -----------------------------------------------------------------
@@ -455,14 +599,22 @@ def translations(entry: polib.POEntry) -> list[tuple[str, str]]:
 
 
 def check_entry(
-    entry: polib.POEntry, locale: str, settings: Settings | None = None
+    entry: polib.POEntry,
+    locale: str,
+    settings: Settings | None = None,
+    joined: Sequence[str] = (),
 ) -> list[Finding]:
-    """Every finding of every check on one entry, minus the silenced ones."""
+    """Every finding of every check on one entry, minus the silenced ones.
+    ``joined``: the sources of the following entries whose translation is
+    "=" (joined with this one): this translation stands for all of them."""
     if entry.obsolete:
         return []
     skip = (ignored(entry.tcomment) | _disabled(settings)) - _MANDATORY
     findings: list[Finding] = []
-    for source, translation in translations(entry):
+    pairs = translations(entry)
+    if joined and pairs:
+        pairs = [(" ".join([pairs[0][0], *joined]), pairs[0][1])]
+    for source, translation in pairs:
         pair = Pair(source, translation, locale, settings)
         for chk in CHECKS.values():
             if chk.name in skip:
@@ -488,11 +640,43 @@ def _disabled(settings: Settings | None) -> set[str]:
     return {str(v) for v in value} if isinstance(value, list) else set()
 
 
+_SENTENCE_NO = re.compile(r"\bsentence (\d+)")
+
+
 def check_catalog(po: polib.POFile, locale: str, settings: Settings | None = None) -> list[Finding]:
-    """Findings for every live entry of a catalog, in catalog order."""
+    """Findings for every live entry of a catalog, in catalog order.
+
+    An entry translated as "=" is joined with the previous one (see
+    `workflow.catalog.JOINED`): it is checked as part of that entry, and it
+    must follow a sentence of the same block that has a translation."""
+    from .catalog import is_joined
+
+    live = [e for e in po if not e.obsolete]
     findings: list[Finding] = []
-    for entry in po:
-        findings.extend(check_entry(entry, locale, settings))
+    for i, entry in enumerate(live):
+        if is_joined(entry):
+            number = _SENTENCE_NO.search(entry.comment or "")
+            before = live[i - 1] if i else None
+            if number is None or int(number.group(1)) < 2 or before is None or not before.msgstr:
+                findings.append(
+                    Finding(
+                        "join",
+                        Severity.ERROR,
+                        '"=" joins a sentence with the one before it in the same paragraph, '
+                        "and this entry has none (translate it, or put the joined translation "
+                        "in the previous sentence's entry)",
+                        entry.msgctxt,
+                        entry.msgid,
+                        entry.linenum or None,
+                    )
+                )
+            continue
+        joined: list[str] = []
+        for following in live[i + 1 :]:
+            if not is_joined(following):
+                break
+            joined.append(following.msgid)
+        findings.extend(check_entry(entry, locale, settings, joined))
     return findings
 
 
@@ -803,7 +987,8 @@ def check_structure(article: Article, po: polib.POFile) -> list[Finding]:
         for e in po
         if not e.obsolete and e.msgctxt is None and not e.msgid_plural and e.msgstr
     }
-    translations = {m: e.msgstr for m, e in entries.items()}
+    # "=" (joined with the previous sentence) prints nothing of its own.
+    translations = {m: ("" if e.msgstr == "=" else e.msgstr) for m, e in entries.items()}
     body_start = len(article.text) - len(article.body)
     where = f"articles/{article.slug}.md"
     findings = []

@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import errors
-from .config import Settings, load_settings
-from .errors import ArticleError, ConfigError, WorkflowError
+from .config import Settings
+from .config import load_settings as _load_settings
+from .errors import ArticleError, ConfigError, RootError, WorkflowError
 
 if TYPE_CHECKING:
-    from .status import Report
+    from .status import Edition, Report
 
 if TYPE_CHECKING:
     from .article import Article
@@ -37,6 +38,67 @@ def _print_json(data: object) -> None:
 
 def _report(error: WorkflowError) -> None:
     print(f"error: {error}", file=sys.stderr)
+
+
+class Bar:
+    """A progress bar on stderr, only at a terminal and never with ``-q``:
+    piped output and logs stay clean.  Redrawn at most ten times a second."""
+
+    def __init__(self, quiet: bool = False) -> None:
+        self.on = sys.stderr.isatty() and not quiet
+        self.last = 0.0
+        self.drawn = False
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        if not self.on:
+            return
+        import time
+
+        now = time.monotonic()
+        if done < total and now - self.last < 0.1:
+            return
+        self.last = now
+        width = 30
+        filled = width * done // total if total else width
+        bar = "#" * filled + "." * (width - filled)
+        print(f"\r\x1b[K{label} [{bar}] {done}/{total}", end="", file=sys.stderr, flush=True)
+        self.drawn = True
+
+    def message(self, text: str) -> None:
+        if self.on:
+            print(f"\r\x1b[K{text} ...", end="", file=sys.stderr, flush=True)
+            self.drawn = True
+
+    def clear(self) -> None:
+        if self.drawn:
+            print("\r\x1b[K", end="", file=sys.stderr, flush=True)
+            self.drawn = False
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 article``, ``2 articles``: counts in messages read as English."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def load_settings(root: Path) -> Settings:
+    """The root's settings, refusing a folder that is not a content root.
+
+    Without this, `status --root /tmp --fail-under 100` passed CI with 0
+    articles and `sync` created `.edition/` wherever it was pointed."""
+    if not Path(root).is_dir():
+        raise RootError(
+            "not a content root: no such folder",
+            path=root,
+            hint="pass --root with the newsroom's folder, the one that holds articles/",
+        )
+    settings = _load_settings(root)
+    if not settings.articles_dir.is_dir():
+        raise RootError(
+            "not a content root: there is no articles/ folder",
+            path=settings.root,
+            hint="pass --root with the newsroom's folder, the one that holds articles/",
+        )
+    return settings
 
 
 def select_articles(settings: Settings, slugs: Sequence[str] | None) -> list[Path]:
@@ -56,11 +118,15 @@ def select_articles(settings: Settings, slugs: Sequence[str] | None) -> list[Pat
     return [by_slug[s] for s in dict.fromkeys(slugs)]
 
 
-def load_articles(settings: Settings, slugs: Sequence[str] | None) -> tuple[list[Article], int]:
+def load_articles(
+    settings: Settings, slugs: Sequence[str] | None, bar: Bar | None = None
+) -> tuple[list[Article], int]:
     """Parse the selected articles, reporting every bad one; (articles, bad count)."""
     from .article import parse_many
 
-    articles, bad = parse_many(select_articles(settings, slugs), settings.segment)
+    articles, bad = parse_many(select_articles(settings, slugs), settings.segment, bar)
+    if bar is not None:
+        bar.clear()
     for error in bad:
         _report(error)
     return articles, len(bad)
@@ -112,26 +178,30 @@ def cmd_sync(args: argparse.Namespace) -> int:
         _report(error)
     verb = "would write" if args.check else "wrote"
     root = os.path.join(os.fspath(settings.root), "")
+    # A few files are worth naming; 900 are a wall (-v lists them anyway).
+    # --check names them all: that list is what CI is asked for.
+    listing = not args.quiet and (args.verbose or args.check or len(report.written) <= 10)
     lines: list[str] = []
-    for change in [] if args.quiet else report.written:
+    totals = {"new": 0, "stale": 0, "obsolete": 0, "revived": 0}
+    for change in report.written:
         detail = ""
         if change.stats is not None:
             s = change.stats
-            parts = [
-                f"{n} {label}"
-                for n, label in (
-                    (s.added, "new"),
-                    (s.stale, "stale"),
-                    (s.obsoleted, "obsolete"),
-                    (s.revived, "revived"),
-                )
-                if n
-            ]
+            counted = (
+                (s.added, "new"),
+                (s.stale, "stale"),
+                (s.obsoleted, "obsolete"),
+                (s.revived, "revived"),
+            )
+            for n, label in counted:
+                totals[label] += n
+            parts = [f"{n} {label}" for n, label in counted if n]
             detail = f" ({', '.join(parts)})" if parts else ""
-        # Catalog paths are under the root; as text, cheaper than relative_to.
-        name = os.fspath(change.path)
-        shown = name[len(root) :] if name.startswith(root) else name
-        lines.append(f"{verb} {shown}{detail}\n")
+        if listing:
+            # Catalog paths are under the root; as text, cheaper than relative_to.
+            name = os.fspath(change.path)
+            shown = name[len(root) :] if name.startswith(root) else name
+            lines.append(f"{verb} {shown}{detail}\n")
     sys.stdout.write("".join(lines))
     for slug in report.orphans:
         where = (
@@ -139,9 +209,14 @@ def cmd_sync(args: argparse.Namespace) -> int:
         )
         print(f"article {slug} was removed: its catalogs are {where}")
     unchanged = len(report.changes) - len(report.written)
+    entries = ", ".join(f"{n} {label}" for label, n in totals.items() if n)
     print(
-        f"{report.articles} articles: {len(report.written)} files {verb}, {unchanged} unchanged, "
-        f"{report.cached} articles up to date, {len(report.errors)} errors"
+        f"{plural(report.articles, 'article')}: {plural(len(report.written), 'file')} "
+        f"{'would be written' if args.check else 'written'}"
+        + (f" ({entries} entries)" if entries else "")
+        + f", {unchanged} unchanged, {plural(report.cached, 'article')} up to date, "
+        f"{plural(len(report.errors), 'error')}"
+        + ("" if listing or args.quiet or not report.written else " (-v lists the files)")
     )
     if report.errors:
         return errors.EXIT_BAD_INPUT
@@ -164,22 +239,27 @@ def _locales(settings: Settings, wanted: Sequence[str] | None) -> list[str]:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from .files import atomic_write
     from .status import collect
 
     settings = load_settings(args.root)
     locales = _locales(settings, args.locale)
     # The table and the JSON need counts only; the dashboard lists entries.
+    bar = Bar(args.quiet or args.json)
     report = collect(
-        settings, select_articles(settings, args.article), locales, details=bool(args.html)
+        settings,
+        select_articles(settings, args.article),
+        locales,
+        details=bool(args.html),
+        progress=bar,
     )
+    bar.clear()
     bad = report.errors
     for error in report.errors:
         _report(error)
     if args.html:
-        from .dashboard import render_dashboard
+        from .dashboard import write_dashboard
 
-        atomic_write(Path(args.html), render_dashboard(report).encode("utf-8"))
+        write_dashboard(Path(args.html), report, prune=not args.article)
     if args.json:
         _print_json(report.as_json())
     else:
@@ -190,46 +270,76 @@ def cmd_status(args: argparse.Namespace) -> int:
         return errors.EXIT_BAD_INPUT
     if args.fail_under is not None:
         below = [
-            f"{s.article.slug} [{loc}] {ed.percent:g}%"
+            f"{s.article.slug} [{loc}] {_why_below(ed, args.fail_under)}"
             for s in report.articles
             for loc, ed in s.editions.items()
             if ed.percent < args.fail_under or ed.outdated or ed.missing
         ]
+        for line in below:
+            print(line, file=sys.stderr)
         if below:
-            print(f"below {args.fail_under:g}%: " + ", ".join(below), file=sys.stderr)
+            print(f"{plural(len(below), 'edition')} below {args.fail_under:g}%", file=sys.stderr)
             return errors.EXIT_FAILED_CHECK
     return errors.EXIT_OK
 
 
+def format_table(header: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) -> list[str]:
+    """Lines of a plain-text table: the first ``left`` columns flush left,
+    the others (numbers) flush right under the right edge of their header."""
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
+
+    def line(cells: Sequence[str]) -> str:
+        parts = [
+            c.ljust(w) if i < left else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return "  ".join(parts).rstrip()
+
+    return [line(header)] + [line(r) for r in rows]
+
+
+def _why_below(ed: Edition, threshold: float) -> str:
+    if ed.missing:
+        return "has no catalog (run edition sync)"
+    if ed.outdated:
+        return f"{ed.percent:g}% reviewed, catalog out of date (run edition sync)"
+    return f"{ed.percent:g}% reviewed, below {threshold:g}%"
+
+
 def _print_status_table(report: Report) -> None:
     locales = report.locales
-    header = ["article".ljust(40)] + [f"{loc:>22}" for loc in locales] + ["  ready"]
-    print(" ".join(header))
-    print(" ".join(["".ljust(40)] + [f"{'%  drft stale untr QA':>22}" for _ in locales]))
+    header = ["date", "article"]
+    for loc in locales:
+        header += [f"{loc} %", "draft", "stale", "untr.", "QA"]
+    header.append("ready")
+    rows: list[list[str]] = []
     for status in report.articles:
-        cells = [f"{status.article.date} {status.article.slug}"[:40].ljust(40)]
+        row = [status.article.date.isoformat(), status.article.slug]
         for loc in locales:
             ed = status.editions[loc]
-            if ed.unreadable:
-                cells.append(f"{'unreadable':>22}")
-                continue
-            if ed.missing:
-                cells.append(f"{'no catalog':>22}")
+            if ed.unreadable or ed.missing:
+                row += ["unreadable" if ed.unreadable else "no catalog", "", "", "", ""]
                 continue
             c = ed.as_json()
-            mark = "*" if ed.outdated else " "
-            cells.append(
-                f"{c['percent']:5.1f}{mark}{c['draft']:5} {c['stale']:5} "
-                f"{c['untranslated']:4} {c['errors']:2}"
-            )
-        cells.append("  yes" if status.ready else "  no")
-        print(" ".join(cells))
+            mark = "*" if ed.outdated else ""
+            row += [
+                f"{c['percent']:.1f}{mark}",
+                str(c["draft"]),
+                str(c["stale"]),
+                str(c["untranslated"]),
+                str(c["errors"]),
+            ]
+        row.append("yes" if status.ready else "no")
+        rows.append(row)
+    for line in format_table(header, rows, left=2):
+        print(line)
     totals = report.totals()
     summary = ", ".join(
         f"{loc}: {t['percent']:g}% reviewed, {t['ready']}/{t['articles']} ready"
         for loc, t in totals.items()
     )
-    print(f"{len(report.articles)} articles; {summary}")
+    print(f"{plural(len(report.articles), 'article')}; {summary}")
+    print("QA: errors found by edition check (warnings are not counted)")
     if any(ed.outdated for s in report.articles for ed in s.editions.values()):
         print("* catalog out of date with its article: run edition sync")
 
@@ -240,11 +350,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.root)
     locales = _locales(settings, args.locale)
-    report = collect(settings, select_articles(settings, args.article), locales)
+    bar = Bar(args.quiet or args.json)
+    report = collect(settings, select_articles(settings, args.article), locales, progress=bar)
+    bar.clear()
     bad = report.errors
     for error in report.errors:
         _report(error)
-    rows = []
+    rows: list[dict[str, object]] = []
     for status in sorted(report.articles, key=lambda s: s.article.slug):
         for loc, ed in status.editions.items():
             path = settings.po_path(loc, status.article.slug).relative_to(settings.root)
@@ -261,20 +373,46 @@ def cmd_check(args: argparse.Namespace) -> int:
                         "msgid": f.msgid,
                     }
                 )
+    n_err = sum(1 for r in rows if r["severity"] == Severity.ERROR.value)
+    if args.errors_only:
+        rows = [r for r in rows if r["severity"] == Severity.ERROR.value]
     if args.json:
         _print_json(rows)
     else:
-        for row in rows:
-            print(
-                f"{row['file']}:{row['line']}: {row['severity']} [{row['check']}] {row['message']}"
-            )
-        n_err = sum(1 for r in rows if r["severity"] == Severity.ERROR.value)
-        print(f"{n_err} errors, {len(rows) - n_err} warnings")
+        _print_findings(rows)
+        n_warn = sum(1 for r in rows if r["severity"] != Severity.ERROR.value)
+        entries = len({(r["file"], r["line"]) for r in rows})
+        summary = f"{plural(n_err, 'error')}, {plural(n_warn, 'warning')}"
+        if args.errors_only:
+            summary = f"{plural(n_err, 'error')} (warnings not shown)"
+        print(f"{summary} in {plural(entries, 'entry', 'entries')}" if entries else summary)
+        if n_warn and not args.errors_only:
+            print("edition check --errors-only shows only what blocks publishing")
     if bad or report.errors:
         return errors.EXIT_BAD_INPUT
     if any(r["severity"] == Severity.ERROR.value for r in rows):
         return errors.EXIT_FAILED_CHECK
     return errors.EXIT_OK
+
+
+def _print_findings(rows: list[dict[str, object]]) -> None:
+    """Findings grouped per entry (``FILE:LINE``, then the English), the
+    entries with errors first, each entry's errors before its warnings."""
+    groups: dict[tuple[str, int], list[dict[str, object]]] = {}
+    for row in rows:
+        line = row["line"]
+        groups.setdefault((str(row["file"]), line if isinstance(line, int) else 0), []).append(row)
+
+    def has_error(item: tuple[tuple[str, int], list[dict[str, object]]]) -> bool:
+        return any(r["severity"] == "error" for r in item[1])
+
+    ordered = sorted(groups.items(), key=lambda item: (not has_error(item), item[0]))
+    for (file, line), found in ordered:
+        msgid = " ".join(str(found[0]["msgid"]).split())
+        english = msgid if len(msgid) <= 70 else msgid[:69] + "…"
+        print(f"{file}:{line}: {english}")
+        for r in sorted(found, key=lambda r: r["severity"] != "error"):
+            print(f"  {r['severity']:<7} [{r['check']}] {r['message']}")
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
@@ -283,7 +421,19 @@ def cmd_publish(args: argparse.Namespace) -> int:
     settings = load_settings(args.root)
     out = Path(args.out) if args.out else None
     paths = select_articles(settings, None)
-    report = publish(settings, paths, out=out, base_url=args.base_url, wait=args.wait)
+    bar = Bar(args.quiet or args.json)
+    try:
+        report = publish(
+            settings,
+            paths,
+            out=out,
+            base_url=args.base_url,
+            wait=args.wait,
+            progress=bar,
+            corrections=args.correction or (),
+        )
+    finally:
+        bar.clear()
     bad = report.errors
     for error in report.errors:
         _report(error)
@@ -295,8 +445,14 @@ def cmd_publish(args: argparse.Namespace) -> int:
                 print(f"held {slug}: {b.locale} is not ready: {'; '.join(b.reasons)}")
         for slug in report.outdated:
             print(f"outdated {slug}: held back; its last complete editions stay online")
+        for slug in report.corrected:
+            print(
+                f"corrected {slug}: the English is republished; {', '.join(settings.locales)} "
+                "stay as last published, with a note, until they are ready "
+                "(logged in corrections.log)"
+            )
         print(
-            f"{len(report.published)} articles published in {1 + len(settings.locales)} languages "
+            f"{plural(len(report.published), 'article')} published in {1 + len(settings.locales)} languages "
             f"({len(report.rendered)} rendered, {len(report.reused)} unchanged), "
             f"{len(report.held)} held, {len(report.outdated)} outdated"
         )
@@ -317,49 +473,108 @@ def cmd_assemble(args: argparse.Namespace) -> int:
         if not args.locale
         else (_locales(settings, args.locale))
     )
-    articles, bad = load_articles(settings, args.article)
+    bar = Bar(args.quiet)
+    articles, bad = load_articles(settings, args.article, bar)
     out = Path(args.out) if args.out else settings.root / "editions"
-    report = assemble(settings, articles, locales, out, include_all=args.all)
+    report = assemble(settings, articles, locales, out, progress=bar, include_all=args.all)
+    bar.clear()
     for error in report.errors:
         _report(error)
     for held in report.held:
         print(f"held {held.slug} {held.locale}: not ready: {'; '.join(held.reasons)}")
+    listed = 0
     for path in report.written:
         english = report.drafts.get(path)
-        marked = f" (draft: {english} entries still in English)" if english is not None else ""
-        print(f"wrote {path}{marked}")
+        if args.verbose or english is not None:  # a draft edition is worth naming
+            marked = f" (draft: {english} entries still in English)" if english is not None else ""
+            print(f"wrote {path}{marked}")
+            listed += 1
     print(
-        f"{len(report.written)} written, {len(report.unchanged)} unchanged, "
-        f"{len(report.held)} held"
+        f"{plural(len(report.written), 'edition')} written, {len(report.unchanged)} unchanged, "
+        f"{len(report.held)} held, in {out}"
         + (" (--all writes them marked draft: true)" if report.held else "")
+        + ("" if listed == len(report.written) else " (-v lists them)")
     )
     return errors.EXIT_BAD_INPUT if bad or report.errors else errors.EXIT_OK
 
 
+def port_number(text: str) -> int:
+    """``--port``: 0 (any free port) to 65535, refused by argparse otherwise."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{port} is not a port: use 1-65535, or 0 for any free one"
+        )
+    return port
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    import threading
+
+    from .dashboard import newest_change, write_dashboard
     from .serve import serve
+    from .status import collect
 
     settings = load_settings(args.root)
     out = Path(args.out) if args.out else settings.root / "site"
     if not out.exists():
         raise WorkflowError("no site has been built yet", path=out, hint="run edition publish")
     dashboard = settings.state_dir / "status.html"
-    serve(out, dashboard, args.port, announce=lambda url: print(f"serving {url}", flush=True))
+    lock = threading.Lock()
+    seen: list[tuple[int, int]] = []
+
+    def refresh() -> None:
+        """Write the dashboard again when anything it shows has changed."""
+        with lock:
+            files = [
+                *settings.article_paths(),
+                *settings.locales_dir.glob("*/*.po"),
+                *settings.locales_dir.glob("*/words.txt"),
+                settings.root / "pyproject.toml",
+            ]
+            mark = (len(files), newest_change(files))
+            if seen and seen[-1] == mark and dashboard.is_file():
+                return
+            report = collect(settings, settings.article_paths(), settings.locales)
+            write_dashboard(dashboard, report)
+            seen.append(mark)
+
+    refresh()  # fresh from the start, never one left by an earlier run
+    try:
+        serve(
+            out,
+            dashboard,
+            args.port,
+            announce=lambda url: print(f"serving {url} (dashboard: {url}status.html)", flush=True),
+            refresh=refresh,
+        )
+    except OSError as exc:
+        reason = "is in use" if exc.errno in (98, 48) else f"cannot be opened ({exc.strerror})"
+        print(
+            f"error: port {args.port} on 127.0.0.1 {reason} (pick another with --port, "
+            "or --port 0 for any free one)",
+            file=sys.stderr,
+        )
+        return errors.EXIT_USAGE
     return errors.EXIT_OK
 
 
 def cmd_draft(args: argparse.Namespace) -> int:
-    from .draft import draft
+    from .draft import advice, check_step, draft
 
     settings = load_settings(args.root)
     locales = _locales(settings, args.locale)
+    if args.engine is not None:
+        try:
+            check_step(args.engine, settings)
+        except ConfigError as exc:
+            print(f"error: --engine {args.engine}: {exc}", file=sys.stderr)
+            return errors.EXIT_USAGE
     slugs = [p.stem for p in select_articles(settings, args.article)]
-    tty = sys.stderr.isatty() and not args.json
-
-    def progress(message: str) -> None:
-        if tty:
-            print(f"\r\x1b[K{message} ...", end="", file=sys.stderr, flush=True)
-
+    bar = Bar(args.quiet or args.json)
     report = draft(
         settings,
         slugs,
@@ -367,10 +582,9 @@ def cmd_draft(args: argparse.Namespace) -> int:
         engine=args.engine,
         dry_run=args.dry_run,
         wait=args.wait,
-        progress=progress,
+        progress=bar.message,
     )
-    if tty:
-        print("\r\x1b[K", end="", file=sys.stderr, flush=True)
+    bar.clear()
     for error in report.errors:
         _report(error)
     for warning in report.warnings:
@@ -380,19 +594,37 @@ def cmd_draft(args: argparse.Namespace) -> int:
     else:
         verb = "would draft" if args.dry_run else "drafted"
         for (engine, locale), n in sorted(report.drafted.items()):
-            print(f"{verb} {n:5} {locale} entries with {engine}")
+            print(f"{verb} {n:5} {locale} {'entry' if n == 1 else 'entries'} with {engine}")
         for name, reason in report.dropped.items():
             print(f"engine {name} dropped for this run: {reason}")
-        for f in report.failed:
-            print(f"not drafted: {f.locale} {f.slug}: {f.msgid[:60]!r}: {f.reason}")
+        if args.verbose:
+            for f in report.failed:
+                print(f"not drafted: {f.locale} {f.slug}: {f.msgid[:60]!r}: {f.reason}")
+        faults = report.faults
+        if faults:
+            by_reason: dict[str, int] = {}
+            for f in faults:
+                by_reason[f.reason] = by_reason.get(f.reason, 0) + 1
+            print(
+                f"{plural(len(faults), 'entry', 'entries')} not drafted because something failed:"
+            )
+            for reason, n in sorted(by_reason.items(), key=lambda kv: -kv[1])[:5]:
+                print(f"  {n:5}  {reason}")
+            if len(by_reason) > 5:
+                print(f"  ... and {plural(len(by_reason) - 5, 'other reason')}")
+        for line in advice(settings, report, args.engine):
+            print(line)
+        if report.failed and not args.verbose:
+            print("edition draft -v lists every entry not drafted, with its reasons")
         print(
             f"{sum(report.drafted.values())} {verb}, {len(report.failed)} not drafted, "
-            f"{report.cache_hits} cache hits, {report.requests} requests "
-            f"({report.sent} texts sent), {len(report.written)} catalogs written"
+            f"{plural(report.cache_hits, 'cache hit')}, {plural(report.requests, 'request')} "
+            f"({plural(report.sent, 'text')} sent), "
+            f"{plural(len(report.written), 'catalog')} written"
         )
     if report.errors:
         return errors.EXIT_BAD_INPUT
-    return errors.EXIT_FAILED_CHECK if report.failed else errors.EXIT_OK
+    return errors.EXIT_FAILED_CHECK if report.faults else errors.EXIT_OK
 
 
 def cmd_memory(args: argparse.Namespace) -> int:
@@ -419,6 +651,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Translate and publish a newsroom's articles in English, Belarusian and Russian.",
         epilog="Exit codes: 0 done, 1 a check failed, 2 usage, 3 bad input, 4 busy, 130 interrupted.",
     )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"edition {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, func: Command, help_text: str, example: str) -> argparse.ArgumentParser:
@@ -452,6 +687,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="move catalogs of removed articles to locales/.obsolete/",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="print only errors and the summary")
+    p.add_argument("-v", "--verbose", action="store_true", help="list every file written")
     p.add_argument(
         "--wait",
         type=float,
@@ -470,8 +706,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--article", action="append", metavar="SLUG", help="only this article (repeatable)"
     )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--html", metavar="FILE", help="also write a self-contained dashboard page")
+    p.add_argument(
+        "--html",
+        metavar="FILE",
+        help="also write the dashboard: FILE and a page per article in FILE's name without .html",
+    )
     p.add_argument(
         "--fail-under",
         type=float,
@@ -489,7 +730,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--article", action="append", metavar="SLUG", help="only this article (repeatable)"
     )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument(
+        "--errors-only", action="store_true", help="only the errors (what blocks publishing)"
+    )
 
     p = command(
         "draft",
@@ -514,6 +759,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--wait", type=float, default=30.0, metavar="SECONDS", help="how long to wait for the lock"
     )
+    p.add_argument(
+        "-v", "--verbose", action="store_true", help="list every entry not drafted, with reasons"
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress line")
 
     p = command(
         "memory",
@@ -535,6 +784,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--base-url", metavar="URL", help="absolute URL of the site, for links and feeds"
     )
     p.add_argument("--strict", action="store_true", help="exit 1 when any article is held back")
+    p.add_argument(
+        "--correction",
+        action="append",
+        metavar="SLUG",
+        help="publish this published article's corrected English now; its translations stay "
+        "as last published, with a note, until they catch up (repeatable; logged)",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="machine-readable report")
     p.add_argument(
         "--wait", type=float, default=30.0, metavar="SECONDS", help="how long to wait for the lock"
@@ -555,6 +812,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--article", action="append", metavar="SLUG", help="only this article (repeatable)"
     )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument("-v", "--verbose", action="store_true", help="list every file written")
     p.add_argument("--out", metavar="DIR", help="output folder (default: editions/ in the root)")
 
     p = command(
@@ -565,7 +824,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", metavar="DIR", help="the built site (default: site/ in the root)")
     p.add_argument(
-        "--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000; 0: any)"
+        "--port", type=port_number, default=8000, help="port on 127.0.0.1 (default 8000; 0: any)"
     )
 
     p = command(

@@ -96,7 +96,7 @@ _TABLES = ("routes", "checks", "site", "draft", "memory", "engines", "status")
 #: are fixed (routes are keyed by locale, engines are checked by
 #: `workflow.engines`).  A module that reads a new key adds it here.
 TABLE_KEYS: dict[str, set[str]] = {
-    "checks": {"quotes", "disable"},
+    "checks": {"quotes", "disable", "words"},
     "site": {"title", "base_url", "description"},
     "memory": {"threshold"},
     "draft": set(),
@@ -149,6 +149,13 @@ def _check_table(name: str, table: dict[str, Any], path: Path) -> None:
             )
 
 
+#: The keys of `[tool.edition.checks]`, with their types: `quotes` (house
+#: quotation marks per locale), `disable` (checks turned off), `words` (the
+#: newsroom's own words for the spelling check, besides
+#: `locales/<lang>/words.txt`).
+CHECKS_KEYS: dict[str, type] = {"quotes": dict, "disable": list, "words": list}
+
+
 def load_settings(root: str | Path = ".") -> Settings:
     """Settings of the content root; defaults where pyproject.toml says nothing."""
     root_path = Path(root).resolve()
@@ -173,6 +180,8 @@ def load_settings(root: str | Path = ".") -> Settings:
             if not isinstance(value, dict):
                 raise ConfigError(f"[tool.edition.{key}] must be a table", path=path)
             _check_table(key, value, path)
+            if key == "checks":
+                _check_typed(key, value, CHECKS_KEYS, path)
             sections[key] = value
             continue
         if key not in known:
@@ -205,6 +214,22 @@ def load_settings(root: str | Path = ".") -> Settings:
     if settings.source in settings.locales:
         raise ConfigError("the source language cannot also be a target locale", path=path)
     return settings
+
+
+def _check_typed(name: str, table: dict[str, Any], keys: dict[str, type], path: Path) -> None:
+    for key, value in table.items():
+        if key not in keys:
+            guess = difflib.get_close_matches(key, list(keys), n=1)
+            hint = f"did you mean '{guess[0]}'?" if guess else "known: " + ", ".join(keys)
+            raise ConfigError(
+                f"unknown setting '{key}' in [tool.edition.{name}]", path=path, hint=hint
+            )
+        if not isinstance(value, keys[key]):
+            raise ConfigError(
+                f"[tool.edition.{name}] {key} must be a {keys[key].__name__}", path=path
+            )
+        if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"[tool.edition.{name}] {key} must be a list of text", path=path)
 
 
 def _toml_error_line(message: str) -> int | None:

@@ -25,6 +25,7 @@ Rules:
 from __future__ import annotations
 
 import contextlib
+import difflib
 import os
 import sqlite3
 import threading
@@ -66,6 +67,11 @@ class Failure:
     slug: str
     msgid: str
     reason: str
+    #: True when something went wrong (an engine failed, a draft was damaged,
+    #: an engine could not be set up); False when no step of the route could
+    #: draft the entry at all (no memory match, no reviewed sibling, a
+    #: language pair no engine covers): routine for a new article.
+    fault: bool = True
 
 
 @dataclass
@@ -81,6 +87,14 @@ class DraftReport:
     #: Caches found damaged and started afresh.
     warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
+
+    @property
+    def faults(self) -> list[Failure]:
+        return [f for f in self.failed if f.fault]
+
+    @property
+    def uncovered(self) -> list[Failure]:
+        return [f for f in self.failed if not f.fault]
 
     def as_json(self) -> dict[str, Any]:
         by_engine: dict[str, dict[str, int]] = {}
@@ -109,6 +123,9 @@ class _Todo:
     msgid: str
     reasons: list[str] = field(default_factory=list)
     result: tuple[str, str] | None = None  # (engine label, text)
+    fault: bool = False
+    #: The English a fuzzy memory match was made from, for the reviewer.
+    matched: str | None = None
 
 
 def routes_for(settings: Settings, locale: str, engine: str | None) -> tuple[str, ...]:
@@ -135,6 +152,84 @@ def _threshold(settings: Settings) -> int:
             path=settings.root / "pyproject.toml",
         )
     return value
+
+
+#: Engines that can draft from English here without a network: none.
+#: Apertium, the only offline engine, covers Russian <-> Belarusian.
+_MACHINE_STEPS = ("google", "mymemory", "deepl", "libre", "microsoft", "yandex")
+
+
+def check_step(step: str, settings: Settings) -> None:
+    """Refuse a route step that names no engine (for ``--engine``): once,
+    before anything runs, instead of once per entry."""
+    from .engines import ENGINE_NAMES
+
+    name = step.partition("+")[2] if step.startswith("pivot:") else step
+    known = ("memory", *ENGINE_NAMES)
+    if name not in known:
+        guess = difflib.get_close_matches(name, known, n=1)
+        hint = f"did you mean '{guess[0]}'?" if guess else "use one of " + ", ".join(known)
+        raise ConfigError(f"unknown engine '{name}'", hint=hint)
+    if step.startswith("pivot:"):
+        src = step[len("pivot:") :].partition("+")[0]
+        if src not in settings.locales:
+            raise ConfigError(
+                f"'{step}' pivots through '{src}', which is not a target locale",
+                hint="targets are " + ", ".join(settings.locales),
+            )
+
+
+def advice(settings: Settings, report: DraftReport, engine: str | None = None) -> list[str]:
+    """What to do about entries no step of the route could draft, in a few
+    lines (the usual case for a brand-new article: nothing offline
+    translates from English, and there is no reviewed sibling to pivot from)."""
+    uncovered = report.uncovered
+    if not uncovered:
+        return []
+    per_locale = Counter(f.locale for f in uncovered)
+    articles = len({f.slug for f in uncovered})
+    detail = ", ".join(f"{loc} {n}" for loc, n in sorted(per_locale.items()))
+    n = len(uncovered)
+    lines = [
+        f"{n} {'entry' if n == 1 else 'entries'} in {articles} "
+        f"{'article' if articles == 1 else 'articles'} not drafted ({detail}): "
+        "no step of the route could draft them."
+    ]
+    if report.dry_run:
+        return lines
+    routes = {loc: routes_for(settings, loc, engine) for loc in sorted(per_locale)}
+    has_mt = any(step in _MACHINE_STEPS for route in routes.values() for step in route)
+    pivots = sorted(
+        {step for route in routes.values() for step in route if step.startswith("pivot:")}
+    )
+    if not has_mt:
+        lines.append(
+            "No offline engine translates from English (Apertium covers only Russian <-> "
+            "Belarusian). To get drafts:"
+        )
+    else:
+        lines.append("To get drafts:")
+    if pivots:
+        sources = sorted({p[len("pivot:") :].partition("+")[0] for p in pivots})
+        lines.append(
+            f"  - translate one locale ({' or '.join(sources)}) and review it: "
+            f"edition draft then drafts the other from it ({', '.join(pivots)});"
+        )
+    if not has_mt:
+        lines.append("  - or add an online engine to the routes in pyproject.toml:")
+        lines.append("      [tool.edition.routes]")
+        for loc in sorted(per_locale):
+            steps = [*routes_for(settings, loc, None), "google"]
+            lines.append(
+                f"      {loc} = [{', '.join(repr(x).replace(chr(39), chr(34)) for x in steps)}]"
+            )
+        lines.append(
+            "    (google and mymemory need no key; deepl and libre cover ru only; "
+            "for one run: edition draft --engine google)"
+        )
+    else:
+        lines.append("  - or check the reasons with edition draft -v")
+    return lines
 
 
 # -- the cache --------------------------------------------------------------------
@@ -240,16 +335,17 @@ class _Run:
 
     def translate(
         self, name: str, texts: Sequence[str], source: str, target: str
-    ) -> tuple[dict[str, str], dict[str, str]]:
-        """Translations of distinct ``texts``; (results, failure reason per text)."""
+    ) -> tuple[dict[str, str], dict[str, tuple[str, bool]]]:
+        """Translations of distinct ``texts``; (results, (failure reason, is a
+        fault) per text)."""
         engine = self.engine(name)
         if engine is None:
             reason = f"{name} unavailable: {self.report.dropped.get(name, 'dropped')}"
-            return {}, dict.fromkeys(texts, reason)
+            return {}, dict.fromkeys(texts, (reason, True))
         if not engine.supports(source, target):
-            return {}, dict.fromkeys(texts, f"{name} does not translate {source}→{target}")
+            return {}, dict.fromkeys(texts, (f"{name} does not translate {source}→{target}", False))
         results: dict[str, str] = {}
-        failed: dict[str, str] = {}
+        failed: dict[str, tuple[str, bool]] = {}
         todo = []
         for text in dict.fromkeys(texts):
             hit = self.cache.get(name, source, target, text)
@@ -262,7 +358,7 @@ class _Run:
             return results, failed
         if self.dry_run:
             self.report.sent += len(todo)
-            return results, dict.fromkeys(todo, f"dry run: would send to {name}")
+            return results, dict.fromkeys(todo, (f"dry run: would send to {name}", False))
         size = max(1, int(getattr(engine, "batch_size", 50)))
         batches = [todo[i : i + size] for i in range(0, len(todo), size)]
         workers = max(1, engine.max_concurrency)
@@ -274,7 +370,7 @@ class _Run:
                     got = future.result()
                 except EngineError as exc:
                     reason = exc.message  # already names the engine
-                    failed.update(dict.fromkeys(batch, reason))
+                    failed.update(dict.fromkeys(batch, (reason, True)))
                     self.failures[name] += 1
                     if exc.fatal or self.failures[name] >= MAX_FAILURES:
                         self.drop(name, exc.message)
@@ -325,6 +421,8 @@ def _apply_step(run: _Run, step: str, locale: str, todos: list[_Todo], threshold
             else:
                 label = "memory" if match.score == 100 else f"memory {match.score}%"
                 todo.result = (label, match.text)
+                if match.score < 100:
+                    todo.matched = match.source
         return
     if step.startswith("pivot:"):
         spec = step[len("pivot:") :]
@@ -374,8 +472,11 @@ def _machine(
                 # A rejected result is not worth keeping: the next run asks again.
                 run.cache.forget(engine_name, source, target, p.text)
                 todo.reasons.append(f"{label}: draft rejected, markup damaged ({exc})")
+                todo.fault = True
         else:
-            todo.reasons.append(failed.get(p.text, f"{label}: no result"))
+            reason, fault = failed.get(p.text, (f"{label}: no result", True))
+            todo.reasons.append(reason)
+            todo.fault = todo.fault or fault
 
 
 def _empty(entry: polib.POEntry) -> bool:
@@ -384,11 +485,14 @@ def _empty(entry: polib.POEntry) -> bool:
     )
 
 
-def _with_draft(entry: polib.POEntry, label: str, text: str) -> None:
+def _with_draft(entry: polib.POEntry, label: str, text: str, matched: str | None = None) -> None:
     entry.msgstr = text
     if "fuzzy" not in entry.flags:
         entry.flags.append("fuzzy")
     note = f"draft: {label}"
+    if matched is not None:
+        # What the memory's translation was of: the reviewer sees what differs.
+        note += "\nmatched: " + " ".join(matched.split())
     entry.tcomment = f"{entry.tcomment}\n{note}" if entry.tcomment else note
 
 
@@ -411,7 +515,10 @@ def _read_catalog(path: Path, kept: Kept) -> tuple[bytes, polib.POFile]:
 
 
 def _write_catalog(
-    path: Path, drafts: dict[Key, tuple[str, str]], kept: Kept
+    path: Path,
+    drafts: dict[Key, tuple[str, str]],
+    kept: Kept,
+    matched: dict[Key, str] | None = None,
 ) -> tuple[bool, list[tuple[Key, str, str]]]:
     """Apply drafts to still-empty entries, atomically; (written, applied)."""
     for _attempt in range(_WRITE_RETRIES):
@@ -421,7 +528,7 @@ def _write_catalog(
             key = (entry.msgctxt, entry.msgid)
             if key in drafts and _empty(entry):
                 label, text = drafts[key]
-                _with_draft(entry, label, text)
+                _with_draft(entry, label, text, (matched or {}).get(key))
                 applied.append((key, label, text))
         if not applied:
             return False, []
@@ -480,7 +587,7 @@ def draft(
                         left = sum(1 for t in todos if t.result is None)
                         progress(f"{locale}: {step} for {left} entries")
                     _apply_step(run, step, locale, todos, threshold)
-                _finish(settings, report, locale, todos, dry_run, kept)
+                _finish(settings, report, locale, todos, dry_run, kept, progress)
             if not dry_run:
                 kept.save()
         finally:
@@ -499,22 +606,29 @@ def _finish(
     todos: list[_Todo],
     dry_run: bool,
     kept: Kept,
+    progress: Callable[[str], None] | None = None,
 ) -> None:
     by_slug: dict[str, dict[Key, tuple[str, str]]] = {}
+    matched: dict[str, dict[Key, str]] = {}
     for todo in todos:
         if todo.result is None:
             reason = "; ".join(todo.reasons) or "no route step gave a draft"
-            report.failed.append(Failure(locale, todo.slug, todo.msgid, reason))
+            report.failed.append(Failure(locale, todo.slug, todo.msgid, reason, todo.fault))
         else:
             by_slug.setdefault(todo.slug, {})[todo.key] = todo.result
-    for slug, drafts in by_slug.items():
+            if todo.matched is not None:
+                matched.setdefault(todo.slug, {})[todo.key] = todo.matched
+    for done, (slug, drafts) in enumerate(by_slug.items()):
+        if progress is not None:
+            # Writing is the last seconds of a long run: say so, not the last step.
+            progress(f"{locale}: writing catalogs {done}/{len(by_slug)}")
         if dry_run:
             for label, _text in drafts.values():
                 report.drafted[(label.split()[0], locale)] += 1
             continue
         path = settings.po_path(locale, slug)
         try:
-            written, applied = _write_catalog(path, drafts, kept)
+            written, applied = _write_catalog(path, drafts, kept, matched.get(slug))
         except WorkflowError as exc:
             report.errors.append(exc)
             continue

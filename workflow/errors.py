@@ -68,6 +68,13 @@ class ConfigError(WorkflowError):
     """A setting in `[tool.edition]` is missing, mistyped or unknown."""
 
 
+class RootError(WorkflowError):
+    """The folder given as the content root is not one (no `articles/`): a usage
+    error, so that CI pointed at the wrong folder fails instead of passing."""
+
+    exit_code = EXIT_USAGE
+
+
 class LockError(WorkflowError):
     """Another process holds the content root's lock."""
 

@@ -6,7 +6,9 @@ imported from TMX 1.4 files (OmegaT, Trados), kept under
 ``.edition/memory/``.  Drafts never feed the memory.
 
 Lookup: an exact match first, then the closest text whose similarity
-(difflib's ratio, in percent) reaches the threshold (default 75).  Fuzzy
+(difflib's ratio, in percent) reaches the threshold (default 75) and whose
+numbers are the same: a fuzzy match on "18.9%" must not draft the "12,9%" of
+the sentence it resembles, so a candidate whose numbers differ is skipped.  Fuzzy
 candidates come from an inverted index of words, so a lookup compares with
 a few dozen texts, not with every entry of the archive.
 """
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from .catalog import State, entry_state
+from .catalog import JOINED, State, entry_state
 from .config import Settings
 from .errors import WorkflowError
 from .files import atomic_write, root_lock
@@ -34,6 +36,7 @@ from .poformat import read_po
 
 DEFAULT_THRESHOLD = 75
 _WORD = re.compile(r"\w+")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 #: Candidates compared in full for one fuzzy lookup.
 _CANDIDATES = 40
 
@@ -82,6 +85,7 @@ class Memory:
             if len(postings) <= max(50, len(self.sources) // 10):
                 shared.update(postings)
         best: Match | None = None
+        numbers: Counter[str] | None = None
         for i, _n in shared.most_common(_CANDIDATES):
             candidate = self.sources[i]
             matcher = difflib.SequenceMatcher(None, text, candidate, autojunk=False)
@@ -91,7 +95,11 @@ class Memory:
             ):
                 continue
             score = int(matcher.ratio() * 100)
-            if score >= threshold and (best is None or score > best.score):
+            if score < threshold or (best is not None and score <= best.score):
+                continue
+            if numbers is None:
+                numbers = Counter(_NUMBER.findall(text))
+            if Counter(_NUMBER.findall(candidate)) == numbers:
                 best = Match(self.exact[candidate], score, candidate)
         return best
 
@@ -110,7 +118,12 @@ def catalog_pairs(settings: Settings, locale: str) -> list[tuple[str, str]]:
         except WorkflowError:
             continue  # reported by sync and status; the memory does without it
         for entry in [*po, *po.obsolete_entries()]:
-            if entry.msgid and not entry.msgid_plural and entry_state(entry) is State.REVIEWED:
+            if (
+                entry.msgid
+                and not entry.msgid_plural
+                and entry_state(entry) is State.REVIEWED
+                and entry.msgstr != JOINED  # says nothing about this text alone
+            ):
                 pairs.append((entry.msgid, entry.msgstr))
     return pairs
 

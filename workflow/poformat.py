@@ -251,6 +251,10 @@ def _char_width(ch: str) -> int:
     return 1
 
 
+#: Lines git writes into a file it could not merge.
+_CONFLICT_RE = re.compile(r"^(?:<{7}|={7}|>{7})(?: |$)", re.MULTILINE)
+
+
 class _Properties(dict[str, tuple[int, int]]):
     """Cache of (line-break class, columns) per character, for the slow path."""
 
@@ -947,6 +951,20 @@ class _Reader:
 
     def _lex(self, text: str) -> list[_Token]:
         text = text.removeprefix("\ufeff")
+        conflict = (
+            _CONFLICT_RE.search(text)
+            if "<<<<<<<" in text or "=======" in text or ">>>>>>>" in text
+            else None
+        )
+        if conflict is not None:
+            # Said before anything else: the lexer would only see a stray '<'.
+            raise self.error(
+                "unresolved merge conflict: git left its <<<<<<< ======= >>>>>>> lines here",
+                text.count("\n", 0, conflict.start()) + 1,
+                hint="keep one side of each conflicting entry and delete the marker lines, "
+                "then check with msgfmt -c; or take one side whole with "
+                "git checkout --ours/--theirs FILE and run edition sync",
+            )
         tokens: list[_Token] = []
         if "\\\n" in text:
             # gettext's lexer drops backslash-newline everywhere; remember
@@ -1032,6 +1050,8 @@ class _Reader:
                     kind_name = "MSGSTR"
                 elif word == "domain" and not previous:
                     raise self.error('"domain" directives are not supported', line)
+                elif tokens and tokens[-1].kind.endswith("STRING") and tokens[-1].line == line:
+                    raise self._unescaped_quote(line)
                 else:
                     raise self.error(
                         f'keyword "{word}" unknown',
@@ -1043,8 +1063,19 @@ class _Reader:
                 tokens.append(_Token("NUMBER", m.group(), line, obsolete))
             elif kind == "bracket":
                 tokens.append(_Token(m.group(), m.group(), line, obsolete))
+            elif tokens and tokens[-1].kind.endswith("STRING") and tokens[-1].line == line:
+                raise self._unescaped_quote(line)
             else:
                 raise self.error(f"syntax error: unexpected {m.group()!r}", line)
+
+    def _unescaped_quote(self, line: int) -> CatalogError:
+        """Text after a string on its line: a quotation mark inside the
+        translation ended the string early."""
+        return self.error(
+            'a quotation mark (") inside the text is not escaped, so the string ends early',
+            line,
+            hint='write it as \\" inside the quotes, or use «» or “” as the house style asks',
+        )
 
     def _unescape(self, body: str, line: int) -> str:
         if "\\" not in body:

@@ -48,6 +48,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .config import SEGMENT_MODES as SEGMENT_MODES  # re-exported
 from .errors import ArticleError
 
+#: A table cell that is only a number ("2023", "128.5", "1,234", "-2.4%") is
+#: not an entry for translators: it never reaches a catalog (kind "number")
+#: and is written in the locale's number format when an edition is
+#: assembled (`workflow.site.localize_number`).
+NUMBER_CELL = re.compile(r"([+\-−]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(%?)")
+
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.token import Token
@@ -134,6 +140,8 @@ class BlockSlot:
             for _seg in group.segments:
                 k += 1
                 text = _one_line(texts[k]).strip()
+                if not text:
+                    continue  # a sentence joined with the one before it ("=")
                 if k < len(fresh) and fresh[k]:
                     if not parts:
                         text = escape_line_start(text)
@@ -562,7 +570,8 @@ class _Builder:
             text = raw[a:b]
             if not text:
                 continue
-            seg = self.add_segment(text, "table_cell", body_line, f"{label}, column {col}")
+            kind = "number" if NUMBER_CELL.fullmatch(text.strip()) else "table_cell"
+            seg = self.add_segment(text, kind, body_line, f"{label}, column {col}")
             # A row without a leading pipe starts with its first cell.
             at_start = not raw[:a].strip(" \t>")
             encode = encode_first_cell if at_start else encode_cell
@@ -900,7 +909,7 @@ def segment_body(
     if numbers == list(range(base, base + len(numbers))) and all(
         slots[k].start < slots[k + 1].start for k in range(len(slots) - 1)
     ):
-        return b.segments, slots  # already in document order, as usual
+        return _under_headings(b.segments), slots  # already in document order, as usual
     # Segment order is document order: renumber by slot order.  (Reference
     # titles come last from the builder, wherever their definitions are.)
     slots = sorted(slots, key=lambda slot: slot.start)
@@ -910,7 +919,36 @@ def segment_body(
         for s in slot.segments:
             new_index[s] = base + len(segments)
             segments.append(b.segments[s - base])
-    return segments, [_renumber(slot, new_index) for slot in slots]
+    return _under_headings(segments), [_renumber(slot, new_index) for slot in slots]
+
+
+def _under_headings(segments: list[Segment]) -> list[Segment]:
+    """Each segment's comment names the heading it sits under
+    (``paragraph 4, sentence 2, under "What the plan contains"``): a
+    translator in Poedit sees one entry at a time, and "paragraph 4" alone
+    says nothing about what the text is about."""
+    heading: str | None = None
+    parts: list[str] = []
+    current = ""
+    out: list[Segment] = []
+    for seg in segments:
+        if seg.kind == "heading":
+            label = seg.comment.split(",", 1)[0]
+            if label != current:
+                current, parts = label, []
+            parts.append(seg.msgid)
+            heading = " ".join(parts)
+            out.append(seg)
+            continue
+        current = ""
+        if heading is None:
+            out.append(seg)
+            continue
+        shown = heading if len(heading) <= 60 else heading[:59] + "…"
+        out.append(
+            Segment(seg.msgid, seg.msgctxt, seg.kind, seg.line, f'{seg.comment}, under "{shown}"')
+        )
+    return out
 
 
 def _renumber(slot: Slot, index: dict[int, int]) -> Slot:

@@ -45,17 +45,20 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, s
 from markdown_it import MarkdownIt
 
 from .article import Article, load_article, parse_article
-from .catalog import State, entry_state
+from .catalog import JOINED, State, entry_state
 from .config import Settings
-from .errors import ConfigError, WorkflowError
-from .files import fsync_dir, root_lock, sha256, syncfs
+from .errors import EXIT_USAGE, ConfigError, WorkflowError
+from .files import atomic_write, fsync_dir, root_lock, sha256, syncfs
 from .guard import read_regular
 from .poformat import read_po
+from .progress import Progress, no_progress
 from .segment import NESTING, Segment
 from .status import Edition, collect
 
 #: Bumped when the page-building code changes, so old pages are re-rendered.
-RENDER_VERSION = "2"  # 2: translations escaped by position
+# 2: translations escaped by position; 3, 4: number cells in the locale's
+# notation, typography, authors per locale, correction notes.
+RENDER_VERSION = "4"
 #: A feed carries the newest articles only, as feeds do: readers poll it often.
 FEED_ENTRIES = 50
 _SAFE_SCHEMES = ("http:", "https:", "mailto:")
@@ -64,6 +67,27 @@ _SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 class PublishError(WorkflowError):
     """The site cannot be built or swapped in."""
+
+
+class CorrectionError(WorkflowError):
+    """``--correction`` names an article it cannot apply to."""
+
+    exit_code = EXIT_USAGE
+
+
+#: The content root's record of every correction published (tracked in git,
+#: not under .edition/: it is the newsroom's editorial record and must
+#: survive a clean checkout, as the state under .edition/ need not).
+CORRECTIONS_LOG = "corrections.log"
+#: The note on a translation kept online after its English was corrected.
+CORRECTION_NOTES = {
+    "be": "Англійскі арыгінал гэтага артыкула абноўлены {date}; пераклад яшчэ не ўлічвае змены.",
+    "ru": "Английский оригинал этой статьи обновлён {date}; перевод ещё не учитывает изменения.",
+}
+_DEFAULT_NOTE = (
+    "The English original was updated on {date}; this translation does not reflect the change yet."
+)
+_NOTE_RE = re.compile(r'<p class="correction-note"[^>]*>.*?</p>\n', re.S)
 
 
 # -- Markdown -> HTML -----------------------------------------------------------
@@ -105,6 +129,9 @@ class PublishReport:
     outdated: list[str] = field(default_factory=list)
     rendered: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)
+    #: Articles whose corrected English went out while their translations
+    #: stay as last published, with a note (``--correction``).
+    corrected: list[str] = field(default_factory=list)
     errors: list[WorkflowError] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
@@ -119,6 +146,7 @@ class PublishReport:
                 for slug, blockers in self.held.items()
             ],
             "outdated": self.outdated,
+            "corrected": self.corrected,
             "rendered": self.rendered,
             "reused": self.reused,
         }
@@ -142,17 +170,51 @@ def _reasons(ed: Edition) -> list[str]:
             reasons.append(f"{ed.counts[state]} {state.value}: {named}{more}")
     if ed.errors:
         first = next(f for f in ed.findings if f.severity.value == "error")
-        reasons.append(f"{ed.errors} check errors, e.g. [{first.check}] {first.message}")
+        errors = "1 check error" if ed.errors == 1 else f"{ed.errors} check errors"
+        reasons.append(f"{errors}, e.g. [{first.check}] {first.message}")
     return reasons
 
 
-def _lookup(po_path: Path) -> Callable[[Segment], str | None]:
-    """Reviewed translations only: a draft never reaches a page."""
+def localize_number(text: str, locale: str) -> str:
+    """A number-only table cell in the locale's notation (Babel's decimal and
+    group symbols; a true minus sign): ``-1,234.5`` is ``−1 234,5`` in ru.
+    Digits are kept as written (no rounding, no grouping added to a year)."""
+    from babel.numbers import format_percent, get_decimal_symbol, get_group_symbol
+
+    from .segment import NUMBER_CELL
+
+    stripped = text.strip()
+    match = NUMBER_CELL.fullmatch(stripped)
+    if match is None:
+        return text
+    sign, whole, fraction, percent = match.groups()
+    out = whole.replace(",", get_group_symbol(locale))
+    if fraction:
+        out += get_decimal_symbol(locale) + fraction[1:]
+    if sign:
+        out = ("+" if sign == "+" else "\u2212") + out
+    if percent:
+        sample = format_percent(1, locale=locale)  # "100 %" or "100%"
+        out += sample[sample.rindex("0") + 1 :]
+    return text[: len(text) - len(text.lstrip())] + out + text[len(text.rstrip()) :]
+
+
+def _lookup(po_path: Path, locale: str | None = None) -> Callable[[Segment], str | None]:
+    """Reviewed translations only: a draft never reaches a page.  Number-only
+    cells (never in a catalog) are written in ``locale``'s notation."""
     table: dict[tuple[str | None, str], str] = {}
     for entry in read_po(po_path):
         if not entry.obsolete and entry_state(entry) is State.REVIEWED:
             table[(entry.msgctxt, entry.msgid)] = entry.msgstr
-    return lambda seg: table.get((seg.msgctxt, seg.msgid))
+
+    def lookup(seg: Segment) -> str | None:
+        if seg.kind == "number":
+            return localize_number(seg.msgid, locale) if locale else None
+        text = table.get((seg.msgctxt, seg.msgid))
+        # Joined with the previous sentence, whose translation says both.
+        return "" if text == JOINED else text
+
+    return lookup
 
 
 def translated(article: Article, settings: Settings, locale: str) -> Article:
@@ -163,7 +225,7 @@ def translated(article: Article, settings: Settings, locale: str) -> Article:
     """
     if locale == settings.source:
         return article
-    text = article.assemble(_lookup(settings.po_path(locale, article.slug)))
+    text = article.assemble(_lookup(settings.po_path(locale, article.slug), locale))
     return parse_article(text, path=article.path, mode="block", segment=False)
 
 
@@ -213,11 +275,49 @@ def _site_settings(settings: Settings, base_url: str | None) -> dict[str, Any]:
 
 
 def language_name(locale: str) -> str:
-    """The language named in itself: English, беларуская, русский."""
+    """The language named in itself, as a label: English, Беларуская, Русский
+    (CLDR writes be and ru names in lowercase, as in running text)."""
     try:
-        return str(Locale.parse(locale).display_name or locale)
+        name = str(Locale.parse(locale).display_name or locale)
     except (ValueError, LookupError):
         return locale
+    return name[:1].upper() + name[1:]
+
+
+#: Belarusian month abbreviations as the academic norm writes them; CLDR
+#: gives three letters with no period ("кра", "ліс").
+_BE_MONTHS = {
+    "сту": "студз.",
+    "лют": "лют.",
+    "сак": "сак.",
+    "кра": "крас.",
+    "чэр": "чэрв.",
+    "ліп": "ліп.",
+    "жні": "жн.",
+    "вер": "вер.",
+    "кас": "кастр.",
+    "ліс": "ліст.",
+    "сне": "снеж.",
+}
+_BE_MONTH_RE = re.compile(r"(?<!\w)(" + "|".join(_BE_MONTHS) + r")(?![\w.])")
+
+
+def format_period(start: dt.date, end: dt.date, locale: str) -> str:
+    """The week an article covers, in the locale's form, with one dash
+    style for be and ru (an en dash: CLDR gives ru an em dash, be an en
+    dash) and Belarusian abbreviations with their period."""
+    text = format_interval(start, end, "yMMMd", locale=locale)
+    lang = locale.split("_")[0]
+    if lang in ("be", "ru"):
+        text = text.replace("\u2014", "\u2013")
+    if lang == "be":
+        text = _BE_MONTH_RE.sub(lambda m: _BE_MONTHS[m.group(1)], text)
+    return text
+
+
+def author_names(fm_authors: Sequence[dict[str, str]], locale: str) -> tuple[str, ...]:
+    """Each author's name in ``locale``, or as the article gives it."""
+    return tuple(names.get(locale) or next(iter(names.values())) for names in fm_authors)
 
 
 @dataclass
@@ -254,10 +354,10 @@ class Renderer:
         fm = article.front_matter
         period = None
         if fm.period_start and fm.period_end:
-            period = format_interval(fm.period_start, fm.period_end, "yMMMd", locale=locale)
+            period = format_period(fm.period_start, fm.period_end, locale)
         return Page(
             slug=article.slug,
-            authors=fm.authors,
+            authors=author_names(fm.author_names, locale),
             locale=locale,
             title=fm.title,
             lead=fm.lead,
@@ -310,7 +410,9 @@ class Renderer:
     def root_html(self) -> str:
         return self.env.get_template("site_root.html.j2").render(
             **self.common(self.settings.source, 0),
-            choices=[(loc, language_name(loc), f"{loc}/") for loc in self.languages],
+            choices=[
+                (loc, language_name(loc), f"{loc}/", self.site_title(loc)) for loc in self.languages
+            ],
             canonical=self.url(""),
             alternates=[(loc, self.url(f"{loc}/")) for loc in self.languages],
             x_default=self.url(f"{self.settings.source}/"),
@@ -519,6 +621,7 @@ def _manifest_entry(
                 "date": p.iso_date,
                 "date_text": p.date_text,
                 "period": p.period_text,
+                "authors": list(p.authors),
             }
             for loc, p in page_of.items()
         },
@@ -531,8 +634,16 @@ def publish(
     out: Path | None = None,
     base_url: str | None = None,
     wait: float = 30.0,
+    progress: Progress = no_progress,
+    corrections: Sequence[str] = (),
+    today: dt.date | None = None,
 ) -> PublishReport:
-    """Build the complete site for the articles at ``paths`` and swap it in atomically."""
+    """Build the complete site for the articles at ``paths`` and swap it in atomically.
+
+    ``corrections``: slugs whose corrected English goes out now although
+    their translations are not up to date; those stay as last published,
+    with a note saying the English was updated on ``today``, until they
+    catch up.  Each is logged in `CORRECTIONS_LOG`."""
     out = (out if out is not None else settings.root / "site").absolute()
     report = PublishReport(out / "index.html")
     site = _site_settings(settings, base_url)
@@ -542,7 +653,19 @@ def publish(
         previous: dict[str, Any] = live_manifest["articles"] if live_manifest else {}
         renderer = Renderer(settings, site)
         site_key = _site_key(settings, site)
-        plan = _plan(settings, paths, renderer, site_key, previous, report)
+        wanted = set(corrections)
+        unknown = sorted(wanted - {p.stem for p in paths})
+        if unknown:
+            raise CorrectionError(f"no article named {', '.join(unknown)}")
+        never = sorted(s for s in wanted if s not in previous)
+        if never:
+            raise CorrectionError(
+                f"{', '.join(never)} has never been published",
+                hint="a correction is for an article already online; publish it whole first",
+            )
+        day = today or dt.datetime.now(dt.UTC).date()
+        fix = _Correction(wanted, day, live) if wanted else None
+        plan = _plan(settings, paths, renderer, site_key, previous, report, progress, fix)
         if live_manifest is not None and live_manifest == plan.manifest:
             return report  # the live site is exactly what would be built
         builds = _builds_dir(out)
@@ -556,7 +679,51 @@ def publish(
             # Half updated: never trusted again (no manifest), so free it now.
             shutil.rmtree(build, ignore_errors=True)
             raise
+        if report.corrected:
+            _log_corrections(settings, report, plan, day)
     return report
+
+
+@dataclass(frozen=True)
+class _Correction:
+    slugs: set[str]
+    day: dt.date
+    live: Path | None
+
+
+def _with_note(html: str, locale: str, day: dt.date, english: str) -> str:
+    """A page as last published, with (or with a new date on) the note that
+    its English original was corrected since."""
+    from markupsafe import escape
+
+    date_text = format_date(day, "long", locale=locale)
+    text = CORRECTION_NOTES.get(locale.split("_")[0], _DEFAULT_NOTE).format(date=date_text)
+    note = (
+        f'<p class="correction-note" role="note">{escape(text)} '
+        f'<a href="{escape(english)}" hreflang="en" lang="en">English</a></p>\n'
+    )
+    html = _NOTE_RE.sub("", html)
+    for anchor in ("<article>\n", "<main>\n"):
+        if anchor in html:
+            return html.replace(anchor, anchor + note, 1)
+    return note + html
+
+
+def _log_corrections(settings: Settings, report: PublishReport, plan: _Plan, day: dt.date) -> None:
+    path = settings.root / CORRECTIONS_LOG
+    try:
+        old = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        old = "# Corrections published with edition publish --correction: date, article, what.\n"
+    lines = []
+    for slug in report.corrected:
+        source = plan.manifest["articles"][slug]["source"][:12]
+        kept = ", ".join(settings.locales)
+        lines.append(
+            f"{day.isoformat()}\t{slug}\tEnglish republished (source {source}); "
+            f"{kept} kept as last published, with a note, until they catch up\n"
+        )
+    atomic_write(path, (old + "".join(lines)).encode("utf-8"))
 
 
 def _plan(
@@ -566,6 +733,8 @@ def _plan(
     site_key: str,
     previous: dict[str, Any],
     report: PublishReport,
+    progress: Progress = no_progress,
+    fix: _Correction | None = None,
 ) -> _Plan:
     """Decide what each article contributes; render the ones that changed."""
     sources = {p.stem: p for p in paths}
@@ -574,13 +743,17 @@ def _plan(
     # now: it needs no parsing, reading of catalogs or checking.
     unchanged = {slug for slug in sources if previous.get(slug, {}).get("key") == keys[slug]}
     status = collect(
-        settings, [p for s, p in sources.items() if s not in unchanged], settings.locales
+        settings,
+        [p for s, p in sources.items() if s not in unchanged],
+        settings.locales,
+        progress=progress,
     )
     report.errors.extend(status.errors)
     by_slug = {st.article.slug: st for st in status.articles}
     plan = _Plan({"site": site_key, "articles": {}}, {loc: [] for loc in renderer.languages})
     articles: dict[str, Any] = plan.manifest["articles"]
-    for slug in sorted(sources):
+    for done, slug in enumerate(sorted(sources)):
+        progress("rendering pages", done, len(sources))
         if slug in unchanged:
             articles[slug] = previous[slug]
             report.reused.append(slug)
@@ -594,6 +767,12 @@ def _plan(
                 ]
             else:
                 report.held[slug] = [Blocker(settings.source, ["the article cannot be read"])]
+            if fix is not None and slug in fix.slugs and st is not None and slug in previous:
+                _correct(settings, renderer, slug, sources[slug], keys[slug], previous, fix, plan)
+                report.held.pop(slug, None)
+                report.corrected.append(slug)
+                report.published.append(slug)
+                continue
             if slug in previous:
                 # Keep the last complete form online, exactly as it was.
                 articles[slug] = previous[slug]
@@ -609,10 +788,53 @@ def _plan(
         articles[slug] = _manifest_entry(settings, keys[slug], article, page_of)
         report.rendered.append(slug)
         report.published.append(slug)
+    progress("rendering pages", len(sources), len(sources))
     for slug, entry in articles.items():
         for loc in renderer.languages:
             plan.pages[loc].append(_page_from_manifest(entry, loc, slug))
     return plan
+
+
+def _correct(
+    settings: Settings,
+    renderer: Renderer,
+    slug: str,
+    path: Path,
+    key: str,
+    previous: dict[str, Any],
+    fix: _Correction,
+    plan: _Plan,
+) -> None:
+    """The corrected English page, and the translations as last published
+    with a note; recorded under the current inputs' key, so that later
+    publishes keep this until the translations catch up."""
+    if fix.live is None:
+        raise CorrectionError("there is no live site to correct", hint="run edition publish")
+    article = load_article(path, settings.segment)
+    source = settings.source
+    page = renderer.page(article, source)
+    plan.html[(slug, source)] = renderer.article_html(page)
+    english = f"../../{source}/{slug}/"
+    for loc in settings.locales:
+        old = (fix.live / loc / slug / "index.html").read_text(encoding="utf-8")
+        plan.html[(slug, loc)] = _with_note(old, loc, fix.day, english)
+    entry = dict(previous[slug])
+    pages = dict(entry["pages"])
+    pages[source] = {
+        "title": page.title,
+        "lead": page.lead,
+        "date": page.iso_date,
+        "date_text": page.date_text,
+        "period": page.period_text,
+        "authors": list(page.authors),
+    }
+    entry.update(
+        key=key,
+        source=sha256(article.text.encode("utf-8")),
+        pages=pages,
+        correction={"date": fix.day.isoformat()},
+    )
+    plan.manifest["articles"][slug] = entry
 
 
 def _bring_up_to_date(
@@ -669,7 +891,7 @@ def _page_from_manifest(entry: dict[str, Any], locale: str, slug: str) -> Page:
     date_text = info.get("date_text") or format_date(date, "long", locale=locale)
     return Page(
         slug=slug,
-        authors=tuple(str(a) for a in entry.get("authors", [])),
+        authors=tuple(str(a) for a in info.get("authors", entry.get("authors", []))),
         locale=locale,
         title=str(info["title"]),
         lead=info.get("lead"),

@@ -32,13 +32,14 @@ import polib
 
 from .article import Article, load_article, parse_article
 from .catalog import State, entry_state
-from .checks import Finding, Severity, check_catalog, check_structure
+from .checks import Finding, Severity, check_catalog, check_structure, word_list_path
 from .config import Settings
 from .errors import CatalogError, WorkflowError
 from .files import sha256
 from .guard import read_regular
 from .ledger import Ledger
 from .poformat import read_po
+from .progress import Progress, no_progress
 
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 
@@ -58,6 +59,8 @@ class Pending:
     msgid: str
     msgstr: str
     line: int | None
+    #: The English a stale entry was translated from (``#| msgid``).
+    previous: str | None = None
 
 
 @dataclass
@@ -235,7 +238,14 @@ def edition_status(
             ed.reviewed_words += n
         else:
             ed.pending.append(
-                Pending(state, entry.msgctxt, entry.msgid, entry.msgstr, entry.linenum or None)
+                Pending(
+                    state,
+                    entry.msgctxt,
+                    entry.msgid,
+                    entry.msgstr,
+                    entry.linenum or None,
+                    entry.previous_msgid if state is State.STALE else None,
+                )
             )
     ed.findings = check_catalog(po, locale, settings)
     if article is not None:
@@ -248,7 +258,7 @@ def edition_status(
 # -- the warm path: results cached by content hash -------------------------------
 
 #: Bumped whenever counting or checking changes, so old results are recomputed.
-CACHE_VERSION = "4"
+CACHE_VERSION = "6"
 _STATES = {s.value: s for s in State}
 _SEVERITIES = {s.value: s for s in Severity}
 
@@ -256,7 +266,12 @@ _SEVERITIES = {s.value: s for s in Severity}
 def _fingerprint(settings: Settings, locale: str) -> str:
     checks = json.dumps(settings.sections.get("checks", {}), sort_keys=True, default=str)
     spelling = "hunspell" if shutil.which("hunspell") else "-"
-    return f"{CACHE_VERSION}|{settings.source}|{locale}|{checks}|{spelling}"
+    words = word_list_path(settings, locale)
+    try:
+        own = sha256(words.read_bytes())
+    except OSError:
+        own = "-"
+    return f"{CACHE_VERSION}|{settings.source}|{locale}|{checks}|{spelling}|{own}"
 
 
 def _summary_json(ed: Edition, engines: dict[str, EngineStats]) -> str:
@@ -280,7 +295,7 @@ def _details_json(ed: Edition) -> str:
                 [f.check, f.severity.value, f.message, f.msgctxt, f.msgid, f.line]
                 for f in ed.findings
             ],
-            [[p.state.value, p.msgctxt, p.msgid, p.msgstr, p.line] for p in ed.pending],
+            [[p.state.value, p.msgctxt, p.msgid, p.msgstr, p.line, p.previous] for p in ed.pending],
         ],
         ensure_ascii=False,
     )
@@ -303,7 +318,8 @@ def _edition_from_cache(
             for c, sev, m, ctxt, mid, line in findings
         ]
         ed.pending = [
-            Pending(_STATES[st], ctxt, mid, text, line) for st, ctxt, mid, text, line in pending
+            Pending(_STATES[st], ctxt, mid, text, line, prev)
+            for st, ctxt, mid, text, line, prev in pending
         ]
     stats = {name: EngineStats(int(a), int(b), float(c)) for name, (a, b, c) in engines.items()}
     return ed, stats
@@ -456,7 +472,7 @@ def _parse(data: bytes, path: Path, settings: Settings) -> Article:
 
 def _distinct(article: Article) -> list[tuple[str | None, str]]:
     """The article's distinct (msgctxt, msgid), in order: its catalog's entries."""
-    return list(dict.fromkeys((s.msgctxt, s.msgid) for s in article.segments))
+    return list(dict.fromkeys((s.msgctxt, s.msgid) for s in article.segments if s.kind != "number"))
 
 
 def _decode_article(data: bytes, path: Path) -> str:
@@ -472,6 +488,7 @@ def collect(
     paths: Sequence[Path],
     locales: Sequence[str],
     details: bool = True,
+    progress: Progress = no_progress,
 ) -> Report:
     """Every selected article's editions; bad articles and catalogs are listed.
 
@@ -502,7 +519,8 @@ def collect(
     ledger = Ledger.for_root(settings.state_dir) if has_ledger else None
     fingerprints = {loc: f"{_fingerprint(settings, loc)}|{has_ledger}" for loc in locales}
     try:
-        for path in paths:
+        for done, path in enumerate(paths):
+            progress("reading articles and catalogs", done, len(paths))
             try:
                 data, _status = read_regular(path)
                 info, n_segments, n_words, article_key, article = _article_info(
@@ -568,6 +586,7 @@ def collect(
         if ledger is not None:
             ledger.close()
         cache.close()
+    progress("reading articles and catalogs", len(paths), len(paths))
     statuses.sort(key=lambda s: (s.article.date, s.article.slug), reverse=True)
     return Report(settings.source, tuple(locales), statuses, engines, errors)
 

@@ -41,8 +41,9 @@ if TYPE_CHECKING:
 #: copied or moved root keeps its cache.  3: a catalog's recorded hash is
 #: always that of sync's own rendering (`_State.own`).  4: a hard break
 #: inside a code span, raw HTML or a title no longer cuts a segment, so every
-#: article is segmented again.
-STATE_VERSION = 4
+#: article is segmented again.  5, 6: number-only cells leave the catalogs and
+#: every `#.` names its heading, so every catalog is merged again.
+STATE_VERSION = 6
 #: How often a catalog that keeps changing under us is merged again.
 _RETRIES = 5
 
