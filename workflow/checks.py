@@ -31,7 +31,7 @@ import polib
 from markdown_it import MarkdownIt
 
 from .config import Settings
-from .guard import CONTROL_RE, control_name
+from .guard import CONTROL_RE, control_name, read_regular
 
 if TYPE_CHECKING:
     from .article import Article
@@ -486,7 +486,7 @@ def _newsroom_words(path: str, stamp: int | None, listed: tuple[str, ...]) -> fr
     words = set(listed)
     if stamp is not None:
         with contextlib.suppress(OSError, UnicodeDecodeError):
-            for line in Path(path).read_text(encoding="utf-8").splitlines():
+            for line in read_regular(path)[0].decode("utf-8").splitlines():
                 word = line.split("#", 1)[0].strip()
                 if word.startswith("*"):
                     continue  # hunspell's "forbidden word": not a word we accept

@@ -268,7 +268,7 @@ def _fingerprint(settings: Settings, locale: str) -> str:
     spelling = "hunspell" if shutil.which("hunspell") else "-"
     words = word_list_path(settings, locale)
     try:
-        own = sha256(words.read_bytes())
+        own = sha256(read_regular(words)[0])
     except OSError:
         own = "-"
     return f"{CACHE_VERSION}|{settings.source}|{locale}|{checks}|{spelling}|{own}"
