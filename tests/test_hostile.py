@@ -318,7 +318,7 @@ def test_8_a_control_character_in_a_msgstr_is_a_check_error_and_holds_one_articl
     assert run(capsys, "sync", "--root", str(root), "-q")[0] == 0
     code, out, _err = run(capsys, "check", "--root", str(root), "--article", A)
     assert code == 1
-    assert f"locales/be/{A}.po:" in out and "error [control]" in out
+    assert f"locales/be/{A}.po:" in out and "[control]" in out and "U+" in out
     code, out, _err = run(capsys, "status", "--root", str(root), "--json")
     ready = {a["slug"]: a["ready"] for a in json.loads(out)["articles"]}
     assert ready[A] is False and ready[B] is True
