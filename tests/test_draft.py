@@ -246,8 +246,12 @@ def test_a_save_between_drafts_read_and_write_is_kept(
     settings = load_settings(root)
     saves: list[int] = []
 
-    def format_then_save(catalog: polib.POFile, **kw: object) -> str:
-        text = format_po(catalog, **kw)  # type: ignore[arg-type]
+    real = draft_module.rewrite_keeping_layout  # type: ignore[attr-defined]
+
+    def format_then_save(
+        old: str, catalog: polib.POFile, changed: set[int], settings: Settings
+    ) -> str:
+        text = real(old, catalog, changed, settings)
         if not saves:  # the first write: the translator saves just now
             theirs = read_po(po)
             victim = next(e for e in theirs if e.msgstr and e.msgctxt is None)
@@ -256,7 +260,7 @@ def test_a_save_between_drafts_read_and_write_is_kept(
             saves.append(1)
         return text
 
-    monkeypatch.setattr(draft_module, "format_po", format_then_save)
+    monkeypatch.setattr(draft_module, "rewrite_keeping_layout", format_then_save)
     report = draft(settings, [B], ["be"], engine="fake", factory=lambda n, s: _Echo())
     assert saves and report.drafted == {("fake", "be"): 3}
     assert "ЗАХАВАНА Ў АПОШНІ МОМАНТ" in po.read_text(encoding="utf-8")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import difflib
+import os
 import re
 import shutil
 import subprocess
@@ -204,7 +205,7 @@ def hard_catalog() -> polib.POFile:
                 "A long extracted comment that is never wrapped by msgcat, however long it "
                 "gets, because gettext writes #. lines verbatim.\nSecond line."
             ),
-            flags=["fuzzy", "mt-draft"],
+            flags=["fuzzy", "wrap"],
         )
     )
     entries.append(
@@ -262,7 +263,8 @@ def test_known_layouts(hard_text: str) -> None:
     ]:
         assert fragment in hard_text
     assert "Obsolete and untranslated" not in hard_text
-    assert "mt-draft" not in hard_text  # gettext drops flags it does not know
+    flag_lines = [line for line in hard_text.splitlines() if line.startswith("#,")]
+    assert not any("wrap" in line.replace("no-wrap", "") for line in flag_lines)  # the default
     for line in hard_text.splitlines():
         if line.startswith("#:"):
             assert len(line.encode()) <= 79
@@ -454,6 +456,28 @@ def test_header_is_optional_and_written_first() -> None:
     assert format_po(po).startswith('msgid ""\nmsgstr "Language: be\\n"\n\nmsgid "a"')
 
 
+def test_flags_and_comments_gettext_would_drop_are_kept(tmp_path: Path) -> None:
+    """Deliberate differences from msgcat (issue 13): flags gettext does not
+    know (Weblate's) follow the known ones in their order, and an obsolete
+    entry with only a translator comment is written; msgfmt -c accepts both."""
+    flags = ["max-length:400", "fuzzy", "ignore-end-punctuation", "read-only", "c-format"]
+    entries = [
+        polib.POEntry(msgid="a %s", msgstr="б %s", flags=flags),
+        polib.POEntry(msgid="gone", msgstr="", tcomment="ask the desk", obsolete=True),
+        polib.POEntry(msgid="gone too", msgstr="", obsolete=True),
+    ]
+    text = format_po(catalog(entries, {"Content-Type": "text/plain; charset=UTF-8"}))
+    assert "#, fuzzy, c-format, max-length:400, ignore-end-punctuation, read-only\n" in text
+    assert '# ask the desk\n#~ msgid "gone"\n#~ msgstr ""\n' in text
+    assert "gone too" not in text
+    again = parse_po(text, "x.po")
+    assert format_po(again) == text
+    assert next(iter(again)).flags == ["fuzzy", "c-format", *flags[:1], *flags[2:4]]
+    path = tmp_path / "x.po"
+    path.write_text(text, encoding="utf-8")
+    assert subprocess.run(["msgfmt", "-c", "-o", os.devnull, str(path)]).returncode == 0
+
+
 def test_references_deduplicated_and_packed() -> None:
     entry = polib.POEntry(
         msgid="x",
@@ -470,7 +494,7 @@ def test_flags_are_normalised_like_gettext() -> None:
         polib.POEntry(msgid="d", msgstr="e", flags=["range: 1..5", "no-wrap", "possible-c-format"]),
     ]
     text = format_po(catalog(entries, {}))
-    assert '#, fuzzy, python-format\nmsgid "a"' in text
+    assert '#, fuzzy, python-format, mt-draft\nmsgid "a"' in text
     assert '\nmsgid "c"' in text and '#, fuzzy\nmsgid "c"' not in text
     assert '#, c-format, range: 1..5, no-wrap\nmsgid "d"' in text
 
@@ -830,13 +854,18 @@ def entries(draw: st.DrawFn, *, for_msgfmt: bool) -> list[polib.POEntry]:
         if not for_msgfmt:
             entry.flags = draw(
                 st.sampled_from(
-                    [[], ["fuzzy"], ["fuzzy"], ["no-wrap"], ["fuzzy", "c-format"], ["mt-draft"]]
+                    [[], ["fuzzy"], ["fuzzy"], ["no-wrap"], ["fuzzy", "c-format"], ["wrap"]]
                 )
             )
             if draw(st.booleans()):
                 entry.previous_msgid = draw(prose())
             entry.obsolete = draw(st.integers(0, 4)) == 0
         entry.tcomment = draw(st.sampled_from(["", "draft: google", "a\nb"]))
+        first = entry.msgstr_plural.get(0, "") if entry.msgid_plural else entry.msgstr
+        if entry.obsolete and not first:
+            # msgcat drops it, comment and all; we keep it (see
+            # test_flags_and_comments_gettext_would_drop_are_kept).
+            entry.tcomment = ""
         entry.comment = draw(st.sampled_from(["", "paragraph 3, sentence 2"]))
         entry.occurrences = [
             ("articles/2024-05-27-weekly.md", str(n))

@@ -11,7 +11,9 @@ Rules:
   template keeps its msgstr, translator comments and flags; an entry whose
   English changed takes the translation of the closest old entry (same
   msgctxt, similarity at least `FUZZY_THRESHOLD`, as msgmerge), marked
-  ``fuzzy`` with the old source as ``#| msgid``; entries that left the
+  ``fuzzy`` with the old source as ``#| msgid`` (an entry already fuzzy
+  keeps its ``#|``, the English that was translated, or none: a draft stays a
+  draft); entries that left the
   article become obsolete (``#~``) when anybody wrote anything in them, and
   obsolete entries are kept and revived when their text comes back.  Only
   untranslated, uncommented entries are ever dropped, as msgmerge does.
@@ -121,6 +123,10 @@ def language_name(locale: str) -> str:
         return locale
 
 
+#: The numbers of a segment's comment ("paragraph 3, sentence 2"): where it is.
+_POSITION_RE = re.compile(r" [0-9]+")
+
+
 def build_template(article: Article, settings: Settings, stamp: str) -> polib.POFile:
     """The POT of one article.
 
@@ -150,25 +156,32 @@ def build_template(article: Article, settings: Settings, stamp: str) -> polib.PO
     #: 10,000 times (a table cell) must not rescan its comment each time.
     comments: dict[Key, dict[str, None]] = {}
     source = f"articles/{article.slug}.md"
+    # msgcat --add-location=file: the file once, no line, and ``#.`` says
+    # what without where, so that inserted text moves no other entry's lines.
+    by_file = settings.references == "file"
     for segment in article.segments:
         if segment.kind == "number":
             continue  # written in the locale's format, not translated
         key = (segment.msgctxt, segment.msgid)
         entry = entries.get(key)
+        comment = _POSITION_RE.sub("", segment.comment) if by_file else segment.comment
         if entry is None:
             entry = polib.POEntry(
                 msgid=segment.msgid,
                 msgstr="",
                 msgctxt=segment.msgctxt,
-                comment=segment.comment,
+                comment=comment,
                 occurrences=[],
             )
             entries[key] = entry
-            comments[key] = dict.fromkeys(segment.comment.split("\n"))
+            comments[key] = dict.fromkeys(comment.split("\n"))
             pot.append(entry)
         else:
-            comments[key].setdefault(segment.comment)
-        entry.occurrences.append((source, str(segment.line)))
+            comments[key].setdefault(comment)
+        if not by_file:
+            entry.occurrences.append((source, str(segment.line)))
+        elif not entry.occurrences:
+            entry.occurrences.append((source, ""))
     for key, lines in comments.items():
         if len(lines) > 1:
             entries[key].comment = "\n".join(lines)
@@ -265,6 +278,7 @@ def merge_entries(
     tentries: list[polib.POEntry],
     old: list[polib.POEntry],
     carried: frozenset[int] = frozenset(),
+    origins: list[polib.POEntry | None] | None = None,
 ) -> tuple[list[polib.POEntry | None], list[polib.POEntry], MergeStats]:
     """The entries of a merge: one per template entry, in template order,
     then the obsolete ones (old entries no template entry took, that carry
@@ -275,6 +289,11 @@ def merge_entries(
     entry with its key that is not in ``old`` (`workflow.splice` does so
     from the text); their places in the result are None.  With an empty
     ``carried`` and every old entry, this is msgmerge's merge, as `merge`.
+
+    ``origins``, if given, receives the old entry each result entry was
+    carried from whole (same key), or None (new, changed text, or revived
+    from obsolete), then each obsolete entry's old entry: `workflow.layout`
+    copies the text of what did not change.
     """
     stats = MergeStats()
     active: dict[Key, polib.POEntry] = {}
@@ -285,7 +304,9 @@ def merge_entries(
 
     pending: list[tuple[int, polib.POEntry]] = []
     merged: list[polib.POEntry | None] = []
+    carried_from: list[polib.POEntry | None] = []
     for index, tentry in enumerate(tentries):
+        carried_from.append(None)
         if index in carried:
             merged.append(None)
             continue
@@ -295,6 +316,8 @@ def merge_entries(
             used.add(id(found))
             if found.obsolete:
                 stats.revived += 1
+            else:
+                carried_from[-1] = found
             merged.append(_carry(tentry, found))
         else:
             pending.append((len(merged), tentry))
@@ -312,8 +335,15 @@ def merge_entries(
             entry.msgstr = match.msgstr
             entry.tcomment = match.tcomment
             entry.flags = _with_fuzzy(match.flags)
-            entry.previous_msgctxt = match.msgctxt
-            entry.previous_msgid = match.msgid
+            if "fuzzy" in match.flags:
+                # msgmerge --previous: an entry nobody reviewed since keeps
+                # the English that was translated (the oldest `#|`), and a
+                # plain draft (no `#|`) stays a plain draft.
+                entry.previous_msgctxt = match.previous_msgctxt
+                entry.previous_msgid = match.previous_msgid
+            else:
+                entry.previous_msgctxt = match.msgctxt
+                entry.previous_msgid = match.msgid
             stats.stale += 1
         else:
             stats.added += 1
@@ -328,6 +358,9 @@ def merge_entries(
         if not entry.obsolete:
             stats.obsoleted += 1
         tail.append(_obsolete(entry))
+        carried_from.append(entry)
+    if origins is not None:
+        origins.extend(carried_from)
     return merged, tail, stats
 
 

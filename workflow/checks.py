@@ -680,6 +680,104 @@ def check_catalog(po: polib.POFile, locale: str, settings: Settings | None = Non
     return findings
 
 
+#: ``FILE:LINE: message`` as msgfmt writes it (LC_ALL=C).
+_MSGFMT_LINE = re.compile(r"^(?P<file>.*?):(?P<line>[0-9]+): (?P<message>.*)$")
+
+
+def _msgfmt_could_object(po: polib.POFile, locale: str | None) -> bool:
+    """Whether the catalog has anything ``msgfmt --check`` checks beyond
+    what parsing it already proved: format flags, plural forms, a leading or
+    trailing newline, duplicate entries, or a Plural-Forms or Content-Type
+    other than the ones sync writes.  Running msgfmt on the thousands of
+    catalogs that have none of these would double a cold `edition status`."""
+    from .catalog import plural_forms
+
+    content_type = po.metadata.get("Content-Type", "").replace(" ", "").lower()
+    if content_type not in ("", "text/plain;charset=utf-8"):
+        return True
+    forms = po.metadata.get("Plural-Forms")
+    if forms is not None and (locale is None or forms != plural_forms(locale)):
+        return True
+    keys: set[tuple[str | None, str]] = set()
+    for entry in po:
+        if entry.obsolete:
+            continue
+        key = (entry.msgctxt, entry.msgid)
+        if key in keys or entry.msgid_plural or entry.msgstr_plural:
+            return True
+        keys.add(key)
+        for flag in entry.flags:
+            for word in _FLAG_WORDS.split(flag):
+                if word.endswith("-format") and not word.startswith("no-"):
+                    return True
+        for text in (entry.msgid, entry.msgstr):
+            if text.startswith("\n") or text.endswith("\n"):
+                return True
+    return False
+
+
+_FLAG_WORDS = re.compile(r"[\s,]+")
+
+
+def msgfmt_findings(
+    path: Path, po: polib.POFile, settings: Settings | None = None, locale: str | None = None
+) -> list[Finding]:
+    """What GNU ``msgfmt --check`` says of the catalog file, as findings
+    (check ``msgfmt``): its errors are errors, since Poedit, Weblate and
+    ``msgfmt`` itself refuse such a catalog (a ``python-format`` flag Babel
+    put on "60% of" fails it); its warnings are warnings.  Nothing when
+    msgfmt is not installed or the check is disabled, and when the catalog
+    has nothing msgfmt could object to (`_msgfmt_could_object`)."""
+    if "msgfmt" in _disabled(settings) or not _msgfmt_could_object(po, locale):
+        return []
+    program = shutil.which("msgfmt")
+    if program is None:
+        return []
+    try:
+        done = subprocess.run(
+            [program, "--check", "-o", "/dev/null", "--", str(path)],
+            capture_output=True,
+            text=True,
+            errors="replace",
+            env={"LC_ALL": "C", "PATH": "/usr/bin:/bin"},
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return [Finding("msgfmt", Severity.ERROR, f"msgfmt could not run: {exc}", None, "")]
+    live = sorted(((e.linenum or 0, e) for e in po if not e.obsolete), key=lambda p: p[0])
+    findings: list[Finding] = []
+    for text in done.stderr.splitlines():
+        m = _MSGFMT_LINE.match(text)
+        if m is None:
+            continue
+        line = int(m["line"])
+        message = m["message"]
+        severity = Severity.ERROR
+        if message.startswith("warning: "):
+            severity, message = Severity.WARNING, message[len("warning: ") :]
+        # The entry the line belongs to: the last one starting at or before it.
+        entry = None
+        for start, candidate in live:
+            if start > line:
+                break
+            entry = candidate
+        findings.append(
+            Finding(
+                "msgfmt",
+                severity,
+                message,
+                entry.msgctxt if entry is not None else None,
+                entry.msgid if entry is not None else "",
+                line,
+            )
+        )
+    if done.returncode != 0 and not any(f.severity is Severity.ERROR for f in findings):
+        last = (done.stderr.strip().splitlines() or ["msgfmt --check failed"])[-1]
+        findings.append(Finding("msgfmt", Severity.ERROR, last, None, "", None))
+    return findings
+
+
 # -- structure: what the page becomes ------------------------------------------
 #
 # The checks above look at one entry's text.  This one looks at the page: the

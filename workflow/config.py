@@ -26,7 +26,14 @@ SEGMENT_MODES = ("sentence", "block")
 #: Bump it with any change to that text: sync keys its state on it, so that
 #: no catalog rendered before the change is taken as sync's own rendering
 #: (`workflow.splice` copies such text instead of rendering it again).
-FORMAT_VERSION = "1"
+#: 3: unknown flags are written back, obsolete entries with only a translator
+#: comment are kept, and the page width follows the `wrap` setting.
+FORMAT_VERSION = "3"
+
+#: `wrap` values besides a page width: gettext's ``--no-wrap``.
+NO_WRAP = "no-wrap"
+#: `references` values: msgcat's ``--add-location=full`` and ``=file``.
+REFERENCE_MODES = ("lines", "file")
 
 _LOCALE_RE = re.compile(r"^[a-z]{2,3}(?:_[A-Z]{2})?$")
 
@@ -46,8 +53,20 @@ class Settings:
     team: str = "Newsroom translators <translators@example.org>"
     #: Report-Msgid-Bugs-To in catalog headers.
     bugs_to: str = ""
+    #: Page width of the catalogs sync writes (msgcat ``-w``; 79 is gettext's
+    #: and Weblate's default), or "no-wrap".  A catalog another tool saved
+    #: keeps the layout family it has (`workflow.layout`).
+    wrap: int | str = 79
+    #: "lines": ``#: articles/<slug>.md:LINE``; "file": ``#: articles/<slug>.md``
+    #: (msgcat ``--add-location=file``), so moved text touches no reference.
+    references: str = "lines"
     #: Extra settings of later stages, kept verbatim for them to read.
     sections: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def width(self) -> int:
+        """`wrap` as `workflow.poformat` takes it: a page width, 0 for no wrapping."""
+        return 0 if self.wrap == NO_WRAP else int(self.wrap)
 
     @property
     def articles_dir(self) -> Path:
@@ -90,7 +109,14 @@ def _not_dir(entry: os.DirEntry[str]) -> bool:
         return True
 
 
-_SCALARS = {"source": str, "segment": str, "project": str, "team": str, "bugs_to": str}
+_SCALARS: dict[str, type] = {
+    "source": str,
+    "segment": str,
+    "project": str,
+    "team": str,
+    "bugs_to": str,
+    "references": str,
+}
 _TABLES = ("routes", "checks", "site", "draft", "memory", "engines", "status")
 #: The keys each `[tool.edition.TABLE]` may have, for the tables whose keys
 #: are fixed (routes are keyed by locale, engines are checked by
@@ -200,6 +226,17 @@ def load_settings(root: str | Path = ".") -> Settings:
                 )
             values[key] = tuple(dict.fromkeys(value))
             continue
+        if key == "wrap":
+            if isinstance(value, bool) or not (
+                value == NO_WRAP or (isinstance(value, int) and 20 <= value <= 10_000)
+            ):
+                raise ConfigError(
+                    f"'wrap' is {value!r}",
+                    path=path,
+                    hint='use a page width such as 79 (the default) or 77, or "no-wrap"',
+                )
+            values[key] = value
+            continue
         expected = _SCALARS[key]
         if not isinstance(value, expected):
             raise ConfigError(f"'{key}' must be a {expected.__name__}", path=path)
@@ -210,6 +247,12 @@ def load_settings(root: str | Path = ".") -> Settings:
             f"'segment' is {settings.segment!r}",
             path=path,
             hint="use 'sentence' or 'block'",
+        )
+    if settings.references not in REFERENCE_MODES:
+        raise ConfigError(
+            f"'references' is {settings.references!r}",
+            path=path,
+            hint="use 'lines' (articles/<slug>.md:LINE) or 'file' (articles/<slug>.md)",
         )
     if settings.source in settings.locales:
         raise ConfigError("the source language cannot also be a target locale", path=path)

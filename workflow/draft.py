@@ -44,10 +44,11 @@ from .engines import Engine, EngineError, call_with_retries, make_engine
 from .errors import CatalogError, ConfigError, WorkflowError
 from .files import WriteBatch, root_lock
 from .guard import Kept, kept_count, trusted_catalog
+from .layout import rewrite_keeping_layout
 from .ledger import Draft, Ledger
 from .markup import PlaceholderError, Protected, protect, restore
 from .memory import DEFAULT_THRESHOLD, load_memory
-from .poformat import format_po, parse_po, read_po
+from .poformat import parse_po, read_po
 
 DEFAULT_ROUTES: dict[str, tuple[str, ...]] = {
     "be": ("memory", "pivot:ru+apertium"),
@@ -517,6 +518,7 @@ def _read_catalog(path: Path, kept: Kept) -> tuple[bytes, polib.POFile]:
 def _write_catalog(
     path: Path,
     drafts: dict[Key, tuple[str, str]],
+    settings: Settings,
     kept: Kept,
     matched: dict[Key, str] | None = None,
 ) -> tuple[bool, list[tuple[Key, str, str]]]:
@@ -524,15 +526,18 @@ def _write_catalog(
     for _attempt in range(_WRITE_RETRIES):
         old, po = _read_catalog(path, kept)
         applied: list[tuple[Key, str, str]] = []
+        changed: set[int] = set()
         for entry in po:
             key = (entry.msgctxt, entry.msgid)
             if key in drafts and _empty(entry):
                 label, text = drafts[key]
                 _with_draft(entry, label, text, (matched or {}).get(key))
                 applied.append((key, label, text))
+                changed.add(id(entry))
         if not applied:
             return False, []
-        text = format_po(po)
+        # Only the drafted entries' lines move, in the layout the file has.
+        text = rewrite_keeping_layout(old.decode("utf-8"), po, changed, settings)
         batch = WriteBatch()
         batch.stage(path, text.encode("utf-8"), expect=old)
         if not batch.commit():
@@ -628,7 +633,7 @@ def _finish(
             continue
         path = settings.po_path(locale, slug)
         try:
-            written, applied = _write_catalog(path, drafts, kept, matched.get(slug))
+            written, applied = _write_catalog(path, drafts, settings, kept, matched.get(slug))
         except WorkflowError as exc:
             report.errors.append(exc)
             continue

@@ -40,11 +40,13 @@ What gettext does, and why we copy it:
   most 79 bytes.
 * **Flags are normalised.**  ``fuzzy`` is written only when the msgstr is
   non-empty; known ``*-format`` flags follow gettext's language order; then
-  ``range:`` and ``no-wrap``.  Anything else (``wrap``, ``*-check``, our own
-  flags such as ``mt-draft``) is dropped, which is why drafts are marked in a
-  translator comment instead.
+  ``range:`` and ``no-wrap``.  Flags gettext does not know (``wrap``,
+  ``*-check``, Weblate's ``max-length:N``, ``read-only``...) are dropped by
+  ``msgcat`` but kept here, after those, in their order: a translator's
+  flags are never lost (issue 13).
 * **Obsolete entries go last and need a translation.**  ``msgcat`` silently
-  drops an obsolete entry whose (first) msgstr is empty; ``#~`` entries keep
+  drops an obsolete entry whose (first) msgstr is empty; we keep one that
+  has a translator comment (msgmerge would lose the comment); ``#~`` entries keep
   their comments, ``fuzzy``/format/``no-wrap`` flags and previous fields
   (``#~| msgid``).
 
@@ -54,7 +56,9 @@ nothing without ``--force-po``); the metadata dict is written in its own
 order (polib's ``ordered_metadata()`` would re-sort it, ``msgcat`` does not);
 breaks inside printf-style format directives are not suppressed (gettext
 does this only for entries flagged ``*-format``, which article text must not
-be); the output is always UTF-8 text.
+be); flags gettext does not know are written, and an obsolete entry with only
+a translator comment is kept (issue 13: a translator's flags and comments
+are never lost); the output is always UTF-8 text.
 
 `parse_po` is our own reader of gettext's grammar (``po-lex.c``/
 ``po-gram-gen.y``) that builds polib objects.  We do not use polib's parser:
@@ -599,6 +603,9 @@ class _Flags:
     formats: dict[str, str] = field(default_factory=dict)
     range: tuple[int, int] | None = None
     wrap: bool = True
+    #: Flags gettext does not know (Weblate's ``max-length:400``,
+    #: ``ignore-end-punctuation``, ``read-only``...), in their order.
+    others: list[str] = field(default_factory=list)
 
 
 def _clamp(digits: str) -> int:
@@ -650,6 +657,10 @@ def _parse_flags(flags: list[str]) -> _Flags:
                     break
             if name in _FORMAT_LANGUAGES:
                 result.formats[name] = value
+            elif token not in result.others:
+                result.others.append(token)
+        elif token not in result.others:
+            result.others.append(token)
     return result
 
 
@@ -667,6 +678,7 @@ def _flags_line(flags: _Flags, translated: bool, obsolete: bool) -> str | None:
         words.append(f"range: {flags.range[0]}..{flags.range[1]}")
     if not flags.wrap:
         words.append("no-wrap")
+    words += flags.others
     return "#, " + ", ".join(words) if words else None
 
 
@@ -877,8 +889,8 @@ def _extracted_lines(entry: polib.POEntry, page_width: int) -> list[str]:
 
 def is_written(entry: polib.POEntry) -> bool:
     """Whether `format_body` writes the entry: msgcat drops obsolete entries
-    that carry no translation."""
-    return not entry.obsolete or _msgstrs(entry)[0] != ""
+    that carry no translation; we keep one a translator commented on."""
+    return not entry.obsolete or _msgstrs(entry)[0] != "" or bool(entry.tcomment)
 
 
 def entry_text(entry: polib.POEntry, width: int = 79, cache: RenderCache | None = None) -> str:

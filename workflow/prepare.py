@@ -24,7 +24,7 @@ from pathlib import Path
 import polib
 
 from .article import Article, parse_article, read_article, slug_for
-from .catalog import MergeStats, build_template, merge, new_catalog
+from .catalog import MergeStats, build_template, key_of, new_catalog
 from .config import Settings
 from .errors import CatalogError, WorkflowError
 from .files import (
@@ -36,6 +36,7 @@ from .files import (
     write_temp,
 )
 from .guard import Kept, kept_count, trusted_catalog
+from .layout import active_keys, merge_keeping_layout
 from .poformat import (
     RenderCache,
     format_body,
@@ -84,10 +85,10 @@ def _decode(data: bytes, path: Path) -> str:
         ) from exc
 
 
-def _with_date(po: polib.POFile, name: str, value: str, body: str) -> str:
+def _with_date(po: polib.POFile, name: str, value: str, body: str, width: int) -> str:
     """The catalog's text with a header field set, its entries already rendered."""
     po.metadata[name] = value
-    return join_po(format_header(po), body)
+    return join_po(format_header(po, width), body)
 
 
 def _same_body(old: bytes | None, body: str) -> bool:
@@ -132,6 +133,10 @@ class _Planned:
     #: the hash of the new bytes, whose file status only the write will tell.
     seen: list[object] | None = None
     digest: str | None = None
+    #: Whether the bytes on disk after this run are sync's own rendering at
+    #: the configured width (`workflow.splice` may then merge from the text);
+    #: a catalog another tool saved, and left alone, is not.
+    own: bool = True
     #: The temporary file holding the new bytes (`files.write_temp`), and
     #: its size and mtime, which the target has once it is renamed.
     tmp: str | None = None
@@ -201,6 +206,10 @@ class _Preparer:
         self.seen: list[object] | None = None
         #: What translators had written in each catalog, as last seen (`workflow.guard`).
         self.kept = Kept(settings.state_dir, settings.root)
+        #: Whether what `merged` returned last is sync's own rendering.
+        self.own = True
+        #: The page width sync renders at (`Settings.wrap`).
+        self.width = settings.width
 
     def article(self, path: Path, own: frozenset[str] = frozenset()) -> _Prepared:
         """Parse, build, merge and render one article.
@@ -239,7 +248,9 @@ class _Preparer:
             except CatalogError as exc:
                 prepared.errors.append(exc)
                 continue
-            prepared.files.append(_plan(po_path, locale, text, old, stats, self.seen))
+            planned = _plan(po_path, locale, text, old, stats, self.seen)
+            planned.own = self.own
+            prepared.files.append(planned)
         if self.write:
             try:
                 for planned in prepared.files:
@@ -261,18 +272,20 @@ class _Preparer:
         self, article: Article, own: frozenset[str] = frozenset()
     ) -> tuple[polib.POFile, _Planned]:
         path = self.settings.pot_path(article.slug)
+        width = self.width
         old, self.seen = _read(path)
         pot = build_template(article, self.settings, self.stamp)
         spliced = None
         if old is not None and own and self.seen is not None and self.seen[2] in own:
             # Sync's own rendering: reuse its lines (see workflow.splice).
             with contextlib.suppress(CatalogError):
-                spliced = splice_template(pot, _decode(old, path), self.cache)
+                spliced = splice_template(pot, _decode(old, path), self.cache, width)
         parts: list[Parts] | None
+        same: bool | None = None
         if spliced is not None:
-            body, parts = spliced
+            body, parts, same = spliced
         else:
-            body = format_body(pot, cache=self.cache)
+            body = format_body(pot, width, self.cache)
             parts = template_parts_of_body(pot, body)
         self.parts = None if parts is None else (pot, parts)
         # Unchanged entries keep the old dates: only then is the old header read.
@@ -281,17 +294,41 @@ class _Preparer:
             old_stamp = _creation_date(old, path)
         if old_stamp is not None:
             pot.metadata["POT-Creation-Date"] = pot.metadata["PO-Revision-Date"] = old_stamp
-        text = join_po(format_header(pot), body)
+        text = join_po(format_header(pot, width), body)
+        kept = False
         if old is not None and text.encode("utf-8") != old:
-            pot.metadata["PO-Revision-Date"] = self.stamp
-            text = _with_date(pot, "POT-Creation-Date", self.stamp, body)
-        head = format_header(pot)
+            if same is None:
+                same = _same_entries(pot, old, path)
+            if same:
+                # The same entries, only their comments or layout differ:
+                # not rewritten (issue 13: never for layout alone); the
+                # catalogs merged from it carry its date.
+                text, kept = old.decode("utf-8"), True
+                stamp = _creation_date(old, path)
+                if stamp is not None:
+                    pot.metadata["POT-Creation-Date"] = stamp
+            else:
+                pot.metadata["PO-Revision-Date"] = self.stamp
+                text = _with_date(pot, "POT-Creation-Date", self.stamp, body, width)
+        head = format_header(pot, width)
         self.body = (pot, text[len(head) :]) if head and text.startswith(head) else None
-        return pot, _plan(path, None, text, old, None, self.seen)
+        planned = _plan(path, None, text, old, None, self.seen)
+        # Left as it was: still sync's own (splice_template renders its
+        # comment lines anew) only if it was.
+        planned.own = spliced is not None or not kept
+        return pot, planned
 
     def merged(
         self, pot: polib.POFile, path: Path, locale: str, own: frozenset[str] = frozenset()
     ) -> tuple[str, bytes | None, MergeStats]:
+        """The catalog's new text, the bytes read, and what the merge did.
+
+        A catalog whose live entries are the template's is returned as it
+        is, whoever wrote it (`workflow.layout`); ``self.own`` then says
+        whether it is sync's own rendering.
+        """
+        width = self.width
+        self.own = True
         old, self.seen = _read(path, self.kept)
         if old is None:
             if self.body is not None and self.body[0] is pot:
@@ -302,32 +339,46 @@ class _Preparer:
                 shell = polib.POFile(wrapwidth=79)
                 shell.metadata = pot.metadata
                 po = new_catalog(shell, locale, self.settings, self.stamp)
-                head = format_header(po)
+                head = format_header(po, width)
                 if head:
                     return head + self.body[1], None, MergeStats(added=len(pot))
             po = new_catalog(pot, locale, self.settings, self.stamp)
-            return format_po(po, cache=self.cache), None, MergeStats(added=len(pot))
+            return format_po(po, width, self.cache), None, MergeStats(added=len(pot))
         text = _decode(old, path)
+        was_own = bool(own) and self.seen is not None and self.seen[2] in own
         spliced = None
-        if own and self.seen is not None and self.seen[2] in own:
+        if was_own:
             # Sync's own output: merge it from its text (see workflow.splice).
             if self.parts is None or self.parts[0] is not pot:
-                self.parts = (pot, template_parts(pot, self.cache))
-            spliced = splice(pot, text, str(path), locale, self.settings, self.cache, self.parts[1])
+                self.parts = (pot, template_parts(pot, self.cache, width))
+            spliced = splice(
+                pot, text, str(path), locale, self.settings, self.cache, self.parts[1], width
+            )
         if spliced is not None:
-            po, body, stats, old_date = spliced.header, spliced.body, spliced.stats, spliced.date
-        else:
-            current = parse_po(text, str(path))
-            po, stats = merge(pot, current, locale, self.settings)
-            body = format_body(po, cache=self.cache)
-            old_date = current.metadata.get("POT-Creation-Date", "")
-        # Unchanged entries keep the old date in the header.
-        if _same_body(old, body):
-            text = _with_date(po, "POT-Creation-Date", old_date, body)
-            if text.encode("utf-8") == old:
-                return text, old, stats
-        text = _with_date(po, "POT-Creation-Date", pot.metadata["POT-Creation-Date"], body)
+            if spliced.current:
+                return text, old, spliced.stats
+            body = spliced.body
+            text = _with_date(
+                spliced.header, "POT-Creation-Date", pot.metadata["POT-Creation-Date"], body, width
+            )
+            return text, old, spliced.stats
+        current = parse_po(text, str(path))
+        if active_keys(current) == {key_of(t) for t in pot}:
+            # Up to date: left as its tool wrote it.  Sync's own rendering
+            # when rendering it again gives its bytes.
+            self.own = was_own or (self.write and format_po(current, width, self.cache) == text)
+            return text, old, MergeStats()
+        self.own = False
+        text, stats = merge_keeping_layout(pot, text, current, locale, self.settings, self.cache)
         return text, old, stats
+
+
+def _same_entries(pot: polib.POFile, old: bytes, path: Path) -> bool:
+    """Whether the old template ``old`` has exactly ``pot``'s entries."""
+    try:
+        return active_keys(parse_po(_decode(old, path), str(path))) == {key_of(t) for t in pot}
+    except CatalogError:
+        return False
 
 
 def _plan(

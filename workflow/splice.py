@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 import polib
 
-from .catalog import MergeStats, merge_entries, merged_header
+from .catalog import MergeStats, key_of, merge_entries, merged_header
 from .config import Settings
 from .errors import CatalogError
 from .poformat import (
@@ -63,6 +63,9 @@ class Spliced:
     stats: MergeStats
     #: The old catalog's POT-Creation-Date ("" if none).
     date: str
+    #: Whether the old catalog's live entries are exactly the template's
+    #: (msgctxt, msgid): the catalog is up to date, whatever else differs.
+    current: bool = False
 
 
 #: A template entry's block as (its ``#.`` and ``#:`` lines, each with its
@@ -71,10 +74,12 @@ class Spliced:
 Parts = tuple[str, str] | None
 
 
-def template_parts(template: polib.POFile, cache: RenderCache | None = None) -> list[Parts]:
+def template_parts(
+    template: polib.POFile, cache: RenderCache | None = None, width: int = 79
+) -> list[Parts]:
     """`splice`'s view of each template entry: computed once per template,
     it serves the catalogs of every locale."""
-    return [_template_parts(entry_text(tentry, cache=cache)) for tentry in template]
+    return [_template_parts(entry_text(tentry, width, cache)) for tentry in template]
 
 
 def template_parts_of_body(template: polib.POFile, body: str) -> list[Parts] | None:
@@ -88,8 +93,8 @@ def template_parts_of_body(template: polib.POFile, body: str) -> list[Parts] | N
 
 
 def splice_template(
-    template: polib.POFile, old_text: str, cache: RenderCache | None = None
-) -> tuple[str, list[Parts]] | None:
+    template: polib.POFile, old_text: str, cache: RenderCache | None = None, width: int = 79
+) -> tuple[str, list[Parts], bool] | None:
     """`format_body` of ``template``, reusing the msgctxt and msgid lines of
     the old template ``old_text`` (sync's own rendering), and its parts.
 
@@ -98,14 +103,18 @@ def splice_template(
     ``msgstr ""``.  So an entry whose texts the old template has takes
     those lines from it, and only its comment lines are rendered; other
     entries are rendered whole.  None when the old text is not as expected.
+    The flag says whether the old template has exactly the new one's
+    entries (the same msgctxt and msgid lines).
     """
     if not old_text.endswith("\n"):
         return None
     known: dict[tuple[str | None, str], str] = {}
+    old_ids: set[str] = set()
     for block in old_text[:-1].split("\n\n")[1:]:
         m = _TEMPLATE_RE.fullmatch(block)
         if m is None:
             return None
+        old_ids.add(m["ids"])
         key = _key_of(m["ids"])
         if key is not None:
             known[key] = m["ids"]
@@ -114,15 +123,17 @@ def splice_template(
     for tentry in template:
         ids = known.get((tentry.msgctxt, tentry.msgid))
         if ids is None:
-            text = entry_text(tentry, cache=cache)
+            text = entry_text(tentry, width, cache)
             blocks.append(text)
             parts.append(_template_parts(text))
             continue
-        lines = comment_lines(tentry)
+        lines = comment_lines(tentry, width)
         comments = "\n".join(lines) + "\n" if lines else ""
         blocks.append(f'{comments}{ids}\nmsgstr ""')
         parts.append((comments, ids))
-    return "\n\n".join(blocks), parts
+    new_ids = {part[1] for part in parts if part is not None}
+    same = None not in parts and new_ids == old_ids
+    return "\n\n".join(blocks), parts, same
 
 
 def _key_of(ids: str) -> tuple[str | None, str] | None:
@@ -175,6 +186,7 @@ def splice(
     settings: Settings,
     cache: RenderCache | None = None,
     parts: list[Parts] | None = None,
+    width: int = 79,
 ) -> Spliced | None:
     """`merge` of ``template`` into the catalog ``old_text`` (sync's own
     rendering of it), rendered; None when the text is not as expected.
@@ -207,7 +219,7 @@ def splice(
     copied: dict[int, str] = {}
     taken: set[int] = set()
     if parts is None:
-        parts = template_parts(template, cache)
+        parts = template_parts(template, cache, width)
     for t, part in enumerate(parts):
         if part is None:
             continue
@@ -235,8 +247,10 @@ def splice(
         if entry is None:
             out.append(copied[t])
         else:
-            out.append(entry_text(entry, cache=cache))
-    out += [entry_text(entry, cache=cache) for entry in tail if is_written(entry)]
+            out.append(entry_text(entry, width, cache))
+    out += [entry_text(entry, width, cache) for entry in tail if is_written(entry)]
     header = merged_header(template, head, locale, settings)
     date = head.metadata.get("POT-Creation-Date", "")
-    return Spliced(header, "\n\n".join(out), stats, date)
+    had = {key_of(tentries[t]) for t in copied} | {key_of(e) for e in old if not e.obsolete}
+    current = had == {key_of(t) for t in tentries}
+    return Spliced(header, "\n\n".join(out), stats, date, current)

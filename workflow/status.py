@@ -7,8 +7,9 @@ whether they are current).  Rules:
 * Words are the source words of an entry's msgid, counted once per entry.
 * ``percent`` is reviewed words over total words.
 * An edition is ready only when its catalog exists, is in step with the
-  article (sync has nothing to change), every entry is reviewed, and no
-  error-level check fails.  An out-of-date catalog is never complete.
+  article (its entries are the article's, whatever tool saved it: sync has
+  nothing to change), every entry is reviewed, no error-level check fails
+  and ``msgfmt --check`` accepts it.  An out-of-date catalog is never complete.
 * Post-edit distance: for each reviewed entry that began as a machine draft
   (the ledger has the draft), the character edit ratio between the draft and
   the reviewed text, averaged per engine and locale.
@@ -32,7 +33,14 @@ import polib
 
 from .article import Article, load_article, parse_article
 from .catalog import State, entry_state
-from .checks import Finding, Severity, check_catalog, check_structure, word_list_path
+from .checks import (
+    Finding,
+    Severity,
+    check_catalog,
+    check_structure,
+    msgfmt_findings,
+    word_list_path,
+)
 from .config import Settings
 from .errors import CatalogError, WorkflowError
 from .files import sha256
@@ -210,6 +218,7 @@ def edition_status(
     settings: Settings | None,
     outdated: bool,
     article: Article | None = None,
+    path: Path | None = None,
 ) -> Edition:
     """Counts, words and findings of one article's catalog in one locale.
 
@@ -218,6 +227,7 @@ def edition_status(
 
     ``segments`` (the article's distinct (msgctxt, msgid)) is only needed
     when there is no catalog: every segment then counts as untranslated.
+    ``path``: the catalog's file, for ``msgfmt --check``.
     """
     ed = Edition(locale, outdated=outdated)
     if po is None:
@@ -250,6 +260,9 @@ def edition_status(
     ed.findings = check_catalog(po, locale, settings)
     if article is not None:
         ed.findings.extend(check_structure(article, po))
+    if path is not None:
+        # A catalog msgfmt refuses is never ready (cached with the rest, by content).
+        ed.findings += msgfmt_findings(path, po, settings, locale)
     ed.errors = sum(1 for f in ed.findings if f.severity is Severity.ERROR)
     ed.warnings = len(ed.findings) - ed.errors
     return ed
@@ -258,7 +271,7 @@ def edition_status(
 # -- the warm path: results cached by content hash -------------------------------
 
 #: Bumped whenever counting or checking changes, so old results are recomputed.
-CACHE_VERSION = "6"
+CACHE_VERSION = "7"
 _STATES = {s.value: s for s in State}
 _SEVERITIES = {s.value: s for s in Severity}
 
@@ -271,7 +284,8 @@ def _fingerprint(settings: Settings, locale: str) -> str:
         own = sha256(read_regular(words)[0])
     except OSError:
         own = "-"
-    return f"{CACHE_VERSION}|{settings.source}|{locale}|{checks}|{spelling}|{own}"
+    msgfmt = "msgfmt" if shutil.which("msgfmt") else "-"
+    return f"{CACHE_VERSION}|{settings.source}|{locale}|{checks}|{spelling}|{own}|{msgfmt}"
 
 
 def _summary_json(ed: Edition, engines: dict[str, EngineStats]) -> str:
@@ -563,7 +577,7 @@ def collect(
                     if article is None:
                         # Cached info (so these bytes parsed before), new edition.
                         article = _parse(data, path, settings)
-                    ed = edition_status(None, po, locale, settings, outdated, article)
+                    ed = edition_status(None, po, locale, settings, outdated, article, po_path)
                     stats: dict[str, EngineStats] = {}
                     if ledger is not None:
                         _post_edit(po, ledger, locale, info.slug, stats)

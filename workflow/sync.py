@@ -2,8 +2,10 @@
 
 Rules:
 
-* A file whose rendering would not change is not written; header dates move
-  only when entries change, so a no-op sync leaves every mtime alone.
+* A catalog whose entries are the article's is not written, whatever tool
+  saved it and however (`workflow.layout`); one whose entries change keeps
+  its layout but for the changed entries.  Header dates move only when
+  entries change, so a no-op sync leaves every mtime alone.
 * A catalog that cannot be parsed is reported with its line and left alone;
   the other catalogs and articles still sync.
 * A translator's save that lands while we merge is never overwritten: the
@@ -42,8 +44,10 @@ if TYPE_CHECKING:
 #: always that of sync's own rendering (`_State.own`).  4: a hard break
 #: inside a code span, raw HTML or a title no longer cuts a segment, so every
 #: article is segmented again.  5, 6: number-only cells leave the catalogs and
-#: every `#.` names its heading, so every catalog is merged again.
-STATE_VERSION = 6
+#: every `#.` names its heading, so every catalog is merged again.  7: a
+#: catalog left as another tool wrote it is recorded too, with a fourth field
+#: saying whether the bytes are sync's own rendering.
+STATE_VERSION = 8
 #: How often a catalog that keeps changing under us is merged again.
 _RETRIES = 5
 
@@ -77,7 +81,8 @@ def _fingerprint(settings: Settings) -> str:
 
     data = [__version__, str(STATE_VERSION), FORMAT_VERSION, settings.source, settings.segment]
     data.append(settings.project)
-    data += [settings.team, settings.bugs_to, *settings.locales]
+    data += [settings.team, settings.bugs_to, str(settings.wrap), settings.references]
+    data += settings.locales
     return sha256("\0".join(data).encode())
 
 
@@ -178,7 +183,7 @@ class _State:
                     return False
             except OSError:  # gone, or no file any more: prepared, and reported there
                 return False
-            restat[key] = [st.st_size, st.st_mtime_ns, was[2]]
+            restat[key] = [st.st_size, st.st_mtime_ns, *was[2:]]
         if restat:
             recorded.update(restat)
             self.dirty = True
@@ -214,10 +219,12 @@ class _State:
 
     def own(self, slug: str) -> frozenset[str]:
         """Hashes of the article's template and catalogs as the last sync
-        rendered them."""
+        rendered them (not those it left as another tool wrote them)."""
         recorded = self.articles.get(slug, {})
         return frozenset(
-            str(r[2]) for key, r in recorded.items() if key.endswith((".po", ".pot")) and len(r) > 2
+            str(r[2])
+            for key, r in recorded.items()
+            if key.endswith((".po", ".pot")) and len(r) > 3 and r[3]
         )
 
     def forget(self, slug: str) -> None:
@@ -292,12 +299,13 @@ class _Syncer:
             if planned.kept is not None:
                 self.counts[planned.path] = planned.kept
             if planned.tmp is None:  # unchanged, or --check
-                records[planned.path] = planned.seen
+                seen = planned.seen
+                records[planned.path] = None if seen is None else [*seen[:3], planned.own]
                 continue
             if planned.locale is not None:
                 self.redo[planned.path] = (prepared, planned.locale)
             assert planned.status is not None
-            records[planned.path] = [*planned.status, planned.digest]
+            records[planned.path] = [*planned.status, planned.digest, planned.own]
         self.report.errors.extend(prepared.errors)
         if not prepared.errors and not self.check:
             self.done.append((prepared.slug, watched, records))
@@ -366,7 +374,7 @@ class _Syncer:
 def _complete(records: dict[Path, list[object] | None], watched: list[Path]) -> bool:
     """Whether ``records`` has a full (size, mtime, hash) for every watched file."""
     return set(records) == set(watched) and all(
-        r is not None and len(r) == 3 for r in records.values()
+        r is not None and len(r) >= 3 for r in records.values()
     )
 
 
