@@ -587,6 +587,8 @@ def cmd_draft(args: argparse.Namespace) -> int:
     bar.clear()
     for error in report.errors:
         _report(error)
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if args.json:
         _print_json(report.as_json())
     else:
@@ -634,7 +636,10 @@ def cmd_memory(args: argparse.Namespace) -> int:
         units = export_tmx(settings, path, list(settings.locales))
         print(f"wrote {units} translation units to {path}")
     else:
-        counts = import_tmx(settings, path)
+        warnings: list[str] = []
+        counts = import_tmx(settings, path, warnings=warnings)
+        for warning in warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         detail = ", ".join(f"{n} {loc}" for loc, n in sorted(counts.items())) or "none"
         print(f"imported units from {path}: {detail}")
     return errors.EXIT_OK
@@ -897,7 +902,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         return errors.EXIT_INTERRUPTED
     except BrokenPipeError:
         return errors.EXIT_OK
+    except OSError as exc:
+        # A full disk, a read-only root, a directory or a symlink loop where
+        # a file should be: one line naming the path, never a traceback.
+        print(f"error: {_os_error(exc)}", file=sys.stderr)
+        return errors.EXIT_BAD_INPUT
+    except Exception as exc:
+        # sqlite3 is only imported by the commands that use a cache.
+        sqlite3 = sys.modules.get("sqlite3")
+        if sqlite3 is None or not isinstance(exc, sqlite3.Error):
+            raise
+        print(f"error: a database in .edition/: {exc}", file=sys.stderr)
+        return errors.EXIT_BAD_INPUT
     return code
+
+
+def _os_error(exc: OSError) -> str:
+    """``PATH: strerror`` (both paths of a failed rename)."""
+    reason = exc.strerror or str(exc)
+    if exc.filename is None:
+        return reason
+    where = os.fsdecode(exc.filename)
+    if exc.filename2 is not None:
+        where += f" -> {os.fsdecode(exc.filename2)}"
+    return f"{where}: {reason}"
 
 
 if __name__ == "__main__":  # pragma: no cover
