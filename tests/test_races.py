@@ -141,3 +141,44 @@ def test_translator_saves_racing_sync_and_draft_lose_nothing(
     lost = [k for k in range(ROUNDS) if f"_SAVE{k}_" not in text]
     assert not lost, f"saves lost: {lost} (runs {runs}, refused {refused})"
     assert time.monotonic() - started < 60
+
+
+def test_a_save_waiting_on_the_lease_while_sync_renames_is_not_lost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An editor opens the catalog to write (truncating, as polib does) just
+    # after sync checked it: its open waits on sync's lease and then writes
+    # into the file it opened, the old one, whatever name that has by then.
+    from workflow import files
+
+    path = tmp_path / "x.po"
+    path.write_bytes(b"what sync read\n")
+    ours = tmp_path / "x.po.new"
+    ours.write_bytes(b"what sync wrote\n")
+    editors: list[subprocess.Popen[bytes]] = []
+    real = files._holds
+
+    def holds(target: Path, expect: object) -> bool:
+        held = real(target, expect)
+        if not editors and target == path:
+            editors.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-c",
+                        "import os, sys; fd = os.open(sys.argv[1], os.O_WRONLY | os.O_TRUNC); "
+                        "os.write(fd, b'the editor saved\\n')",
+                        str(path),
+                    ]
+                )
+            )
+            time.sleep(0.5)  # its open is now waiting on the lease
+        return held
+
+    monkeypatch.setattr(files, "_holds", holds)
+    with guard.read_lease(path) as lease:
+        if not lease.held:
+            pytest.skip("this filesystem grants no read lease")
+    assert not files._replace_if(str(ours), path, b"what sync read\n")
+    assert editors[0].wait(timeout=30) == 0
+    assert path.read_bytes() == b"the editor saved\n"

@@ -252,7 +252,7 @@ def _replace_if(tmp: str, path: Path, expect: object) -> bool:
         return True
     with read_lease(path) as lease:
         # Open for writing elsewhere (False): an editor's save in progress.
-        if lease is False or not _holds(path, expect):
+        if lease.held is False or not _holds(path, expect):
             return False
         try:
             exchanged = _renameat2(tmp, path, _RENAME_EXCHANGE)
@@ -261,9 +261,13 @@ def _replace_if(tmp: str, path: Path, expect: object) -> bool:
         if not exchanged:
             os.replace(tmp, path)
             return True
-        if _holds(Path(tmp), expect):
+        # An editor that began to open the old file for writing while we
+        # checked (its open waits on the lease) would write into the file
+        # ``tmp`` now names, which the caller removes: its save would be lost.
+        if _holds(Path(tmp), expect) and not lease.broken():
             return True  # ``tmp`` now names the old file, which the caller removes
-        # A save landed between the check and the exchange: put it back.
+        # A save landed between the check and the exchange, or is landing:
+        # put the old file back where the editor writes it.
         _renameat2(tmp, path, _RENAME_EXCHANGE)
         return False
 

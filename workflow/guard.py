@@ -111,12 +111,35 @@ def read_regular(path: str | Path) -> tuple[bytes, os.stat_result]:
     return data, status
 
 
-@contextlib.contextmanager
-def read_lease(path: str | Path) -> Iterator[bool | None]:
-    """Hold a read lease on ``path`` while the block runs, where Linux grants
-    one.  Yields True when held, False when another process has the file open
+class Lease:
+    """A read lease on one open file (`read_lease`).
+
+    ``held`` is True when held, False when another process has the file open
     for writing (an editor's save in progress), None when unknown (no file,
     another owner, NFS).
+    """
+
+    def __init__(self, fd: int, held: bool | None) -> None:
+        self.fd = fd
+        self.held = held
+
+    def broken(self) -> bool:
+        """Whether somebody has started opening the leased file to write
+        since the lease was taken: the kernel holds their open until the
+        lease is released, and the file they open is the one leased, even if
+        another file has been renamed to its name meanwhile."""
+        if not self.held:
+            return False
+        try:
+            return fcntl.fcntl(self.fd, fcntl.F_GETLEASE) != fcntl.F_RDLCK
+        except OSError:
+            return True
+
+
+@contextlib.contextmanager
+def read_lease(path: str | Path) -> Iterator[Lease]:
+    """Hold a read lease on ``path`` while the block runs, where Linux grants
+    one (`Lease.held` says whether it does).
 
     The kernel refuses a read lease on a file open for writing, and while
     the lease is held, anyone opening the file to write waits until it is
@@ -127,20 +150,20 @@ def read_lease(path: str | Path) -> Iterator[bool | None]:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
-        yield None
+        yield Lease(-1, None)
         return
-    state: bool | None = None
+    lease = Lease(fd, None)
     try:
         try:
             fcntl.fcntl(fd, fcntl.F_SETSIG, signal.SIGURG)
             fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_RDLCK)
-            state = True
+            lease.held = True
         except OSError as exc:
             if exc.errno == errno.EAGAIN:
-                state = False
-        yield state
+                lease.held = False
+        yield lease
     finally:
-        if state:
+        if lease.held:
             with contextlib.suppress(OSError):
                 fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_UNLCK)
         os.close(fd)
@@ -301,8 +324,8 @@ def trusted_catalog(
         if why is None:
             return data, status
         with read_lease(path) as lease:
-            writing = lease is False
-            if lease is None:
+            writing = lease.held is False
+            if lease.held is None:
                 writing = time.time() - status.st_mtime_ns / 1e9 < QUIET_SECONDS
         if not writing:
             return data, status
