@@ -37,6 +37,7 @@ from .checks import (
     Finding,
     Severity,
     check_catalog,
+    check_links,
     check_structure,
     msgfmt_findings,
     word_list_path,
@@ -218,6 +219,7 @@ def edition_status(
     outdated: bool,
     article: Article | None = None,
     path: Path | None = None,
+    known: frozenset[str] | None = None,
 ) -> Edition:
     """Counts, words and findings of one article's catalog in one locale.
 
@@ -259,6 +261,8 @@ def edition_status(
     ed.findings = check_catalog(po, locale, settings)
     if article is not None:
         ed.findings.extend(check_structure(article, po))
+        if known is not None:
+            ed.findings.extend(check_links(article, po, known))
     if path is not None:
         # A catalog msgfmt refuses is never ready (cached with the rest, by content).
         ed.findings += msgfmt_findings(path, po, settings, locale)
@@ -270,7 +274,7 @@ def edition_status(
 # -- the warm path: results cached by content hash -------------------------------
 
 #: Bumped whenever counting or checking changes, so old results are recomputed.
-CACHE_VERSION = "6"
+CACHE_VERSION = "7"
 _STATES = {s.value: s for s in State}
 _SEVERITIES = {s.value: s for s in Severity}
 
@@ -523,7 +527,12 @@ def collect(
     # A read-only command never creates the ledger; no ledger, no drafts.
     has_ledger = (settings.state_dir / "drafts.sqlite").is_file()
     ledger = Ledger.for_root(settings.state_dir) if has_ledger else None
-    fingerprints = {loc: f"{_fingerprint(settings, loc)}|{has_ledger}" for loc in locales}
+    # Links to articles are checked against every article of the root.
+    known = frozenset(p.stem for p in settings.article_paths())
+    slugs = sha256("\n".join(sorted(known)).encode("utf-8"))
+    fingerprints = {
+        loc: f"{_fingerprint(settings, loc)}|{has_ledger}|{slugs}" for loc in locales
+    }
     try:
         for done, path in enumerate(paths):
             progress("reading articles and catalogs", done, len(paths))
@@ -564,7 +573,9 @@ def collect(
                     if article is None:
                         # Cached info (so these bytes parsed before), new edition.
                         article = _parse(data, path, settings)
-                    ed = edition_status(None, po, locale, settings, outdated, article, po_path)
+                    ed = edition_status(
+                        None, po, locale, settings, outdated, article, po_path, known
+                    )
                     stats: dict[str, EngineStats] = {}
                     if ledger is not None:
                         _post_edit(po, ledger, locale, info.slug, stats)
