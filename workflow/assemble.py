@@ -111,6 +111,7 @@ def assemble(
     def available(slug: str, locale: str) -> bool:
         found = editions.get((slug, locale))
         return found is not None and found.ready
+
     batch = WriteBatch()
     try:
         for done, article in enumerate(articles):

@@ -79,7 +79,9 @@ def line_of(text: str, offset: int) -> int:
 Available = Callable[[str, str], bool]
 
 
-def page_href(link: ArticleLink, locale: str, source: str, available: Available) -> tuple[str, str | None]:
+def page_href(
+    link: ArticleLink, locale: str, source: str, available: Available
+) -> tuple[str, str | None]:
     """The href of a published page (``<locale>/<slug>/index.html``) for the
     link, and the hreflang it needs (None: same language as the page)."""
     if locale == source or available(link.slug, locale):

@@ -803,7 +803,15 @@ def _plan(
                 report.held[slug] = [Blocker(settings.source, ["the article cannot be read"])]
             if fix is not None and slug in fix.slugs and st is not None and slug in previous:
                 _correct(
-                    settings, renderer, slug, sources[slug], keys[slug], previous, fix, plan, available
+                    settings,
+                    renderer,
+                    slug,
+                    sources[slug],
+                    keys[slug],
+                    previous,
+                    fix,
+                    plan,
+                    available,
                 )
                 report.held.pop(slug, None)
                 report.corrected.append(slug)

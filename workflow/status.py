@@ -530,9 +530,7 @@ def collect(
     # Links to articles are checked against every article of the root.
     known = frozenset(p.stem for p in settings.article_paths())
     slugs = sha256("\n".join(sorted(known)).encode("utf-8"))
-    fingerprints = {
-        loc: f"{_fingerprint(settings, loc)}|{has_ledger}|{slugs}" for loc in locales
-    }
+    fingerprints = {loc: f"{_fingerprint(settings, loc)}|{has_ledger}|{slugs}" for loc in locales}
     try:
         for done, path in enumerate(paths):
             progress("reading articles and catalogs", done, len(paths))
