@@ -98,6 +98,7 @@ def test_a_held_edition_sends_the_link_to_the_english(
         (Path(__file__).resolve().parent.parent / "locales" / "be" / f"{TO}.po").read_bytes()
     )
     code, out, err = run(capsys, "publish", "--root", str(newsroom), "--json")
+    assert code == 0, err
     data = json.loads(out)
     assert FROM in data["rendered"] and TO in data["published"], data
     assert anchor(site / "be" / FROM / "index.html", LINK_TEXT["be"]) == f'<a href="../{TO}/">'
