@@ -574,6 +574,22 @@ def check_mixed_script(pair: Pair) -> Iterator[str]:
 # -- running -----------------------------------------------------------------
 
 
+@check("glossary", Severity.WARNING)
+def check_glossary(pair: Pair) -> Iterator[str]:
+    """A term of the locale's glossary in the English, and no form of its
+    rendering in the translation (matched by stem: `workflow.glossary`)."""
+    if pair.settings is None:
+        return
+    from .glossary import load_glossary, renders
+
+    for term in load_glossary(pair.settings, pair.locale).in_source(pair.source):
+        if not renders(term.target, pair.translation):
+            yield (
+                f"the English has '{term.source}', which the glossary renders as "
+                f"'{term.target}' ({term.where}), and the translation has no form of it"
+            )
+
+
 def translations(entry: polib.POEntry) -> list[tuple[str, str]]:
     """(source, translation) pairs of an entry's non-empty msgstr forms."""
     if entry.msgid_plural:

@@ -45,6 +45,7 @@ from .checks import (
 from .config import Settings
 from .errors import WorkflowError
 from .files import sha256
+from .glossary import fingerprint as glossary_fingerprint
 from .ledger import Ledger
 from .poformat import read_po
 from .progress import Progress, no_progress
@@ -288,7 +289,10 @@ def _fingerprint(settings: Settings, locale: str) -> str:
     except OSError:
         own = "-"
     msgfmt = "msgfmt" if shutil.which("msgfmt") else "-"
-    return f"{CACHE_VERSION}|{settings.source}|{locale}|{checks}|{spelling}|{own}|{msgfmt}"
+    terms = glossary_fingerprint(settings, locale)
+    return (
+        f"{CACHE_VERSION}|{settings.source}|{locale}|{checks}|{spelling}|{own}|{msgfmt}|{terms}"
+    )
 
 
 def _summary_json(ed: Edition, engines: dict[str, EngineStats]) -> str:

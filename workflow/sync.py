@@ -45,8 +45,9 @@ if TYPE_CHECKING:
 #: article is segmented again.  5, 6: number-only cells leave the catalogs and
 #: every `#.` names its heading, so every catalog is merged again.  7: a
 #: catalog left as another tool wrote it is recorded too, with a fourth field
-#: saying whether the bytes are sync's own rendering.
-STATE_VERSION = 7
+#: saying whether the bytes are sync's own rendering.  8: the glossary's
+#: terms in the ``#.`` comments (`workflow.glossary`).
+STATE_VERSION = 8
 #: How often a catalog that keeps changing under us is merged again.
 _RETRIES = 5
 
@@ -77,11 +78,14 @@ class SyncReport:
 
 def _fingerprint(settings: Settings) -> str:
     from . import __version__
+    from .glossary import fingerprint as glossary_fingerprint
 
     data = [__version__, str(STATE_VERSION), FORMAT_VERSION, settings.source, settings.segment]
     data.append(settings.project)
     data += [settings.team, settings.bugs_to, str(settings.wrap), settings.references]
     data += settings.locales
+    # The glossaries' terms are in the catalogs' comments.
+    data += [glossary_fingerprint(settings, loc) for loc in settings.locales]
     return sha256("\0".join(data).encode())
 
 
