@@ -640,6 +640,31 @@ def cmd_memory(args: argparse.Namespace) -> int:
     return errors.EXIT_OK
 
 
+def cmd_glossary(args: argparse.Namespace) -> int:
+    from .glossary import export_tbx, import_tbx
+
+    settings = load_settings(args.root)
+    locales = _locales(settings, args.locale)
+    path = Path(args.file)
+    if args.action == "export":
+        terms, bad = export_tbx(settings, path, locales)
+        for error in bad:
+            _report(error)
+        print(f"wrote {plural(terms, 'term')} ({', '.join(locales)}) to {path}")
+        return errors.EXIT_BAD_INPUT if bad else errors.EXIT_OK
+    if not path.is_file():
+        raise errors.WorkflowError("no such file", path=path, hint="give the TBX file to import")
+    results = import_tbx(settings, path, locales)
+    for r in results:
+        print(
+            f"{r.file.relative_to(settings.root)}: {r.added} added, {r.updated} updated, "
+            f"{r.unchanged} unchanged"
+        )
+    if not results:
+        print(f"no terms for {', '.join(locales)} in {path}")
+    return errors.EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="edition",
@@ -767,6 +792,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("action", choices=["export", "import"])
     p.add_argument("file", metavar="FILE.tmx")
+
+    p = command(
+        "glossary",
+        cmd_glossary,
+        "Export the house terminology (locales/<lang>/glossary.csv or .tbx) as TBX-Basic, "
+        "or import a TBX glossary (Weblate's export) into it.",
+        "edition glossary export --locale be glossary-be.tbx",
+    )
+    p.add_argument("action", choices=["export", "import"])
+    p.add_argument("file", metavar="FILE.tbx")
+    p.add_argument("--locale", action="append", metavar="L", help="only this locale (repeatable)")
 
     p = command(
         "publish",

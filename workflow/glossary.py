@@ -27,7 +27,6 @@ import csv
 import functools
 import io
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,7 +76,7 @@ def glossary_paths(settings: Settings, locale: str) -> list[Path]:
 def load_glossary(settings: Settings, locale: str) -> Glossary:
     """The locale's glossary (empty when there is none); cached by the
     files' modification times."""
-    stamps = []
+    stamps: list[tuple[str, int | None, int | None]] = []
     for path in glossary_paths(settings, locale):
         try:
             st = path.stat()
@@ -127,7 +126,7 @@ def read_csv(path: Path, shown: str | None = None) -> tuple[list[Term], list[Glo
     shown = shown or str(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
+    except UnicodeDecodeError:
         return [], [GlossaryError("not UTF-8", path=shown, hint="save the file as UTF-8")]
     except OSError as exc:
         return [], [GlossaryError(f"cannot read: {exc.strerror}", path=shown)]
@@ -157,7 +156,7 @@ def read_csv(path: Path, shown: str | None = None) -> tuple[list[Term], list[Glo
                     f"{len(values)} values for {len(columns)} columns",
                     path=shown,
                     line=n,
-                    hint="quote a value with a comma in it: \"Minsk, Belarus\"",
+                    hint='quote a value with a comma in it: "Minsk, Belarus"',
                 )
             )
             continue
@@ -181,6 +180,8 @@ def read_tbx(path: Path, locale: str, shown: str | None = None, source: str = "e
     """Terms of a TBX file (TBX-Basic, or Weblate's export) for ``locale``:
     every ``termEntry`` with a ``langSet`` in the source language and one in
     ``locale`` (``be`` also takes ``be_BY``, ``be-BY``)."""
+    import xml.etree.ElementTree as ET
+
     shown = shown or str(path)
     try:
         data = path.read_bytes()
@@ -226,6 +227,8 @@ def _lang(code: str) -> str:
 def tbx_bytes(source: str, locales: Sequence[str], rows: Iterable[dict[str, str]]) -> bytes:
     """A TBX-Basic document: one ``termEntry`` per row (``source``, and a
     rendering per locale under the locale's code; ``note`` as a definition)."""
+    import xml.etree.ElementTree as ET
+
     ET.register_namespace("xml", "http://www.w3.org/XML/1998/namespace")
     martif = ET.Element("martif", {"type": "TBX-Basic", _XML_LANG: source})
     header = ET.SubElement(martif, "martifHeader")
@@ -319,3 +322,97 @@ def annotate(comment: str, text: str, glossary: Glossary) -> str:
     lines = [line for line in comment.split("\n") if not line.startswith("glossary: ")]
     lines += [t.comment() for t in glossary.in_source(text)]
     return "\n".join(line for line in lines if line)
+
+
+# -- export and import ------------------------------------------------------------
+
+
+def export_tbx(
+    settings: Settings, path: Path, locales: Sequence[str]
+) -> tuple[int, list[GlossaryError]]:
+    """Write the glossaries of ``locales`` as one TBX-Basic file (one
+    ``termEntry`` per English term, a ``langSet`` per locale that renders
+    it): with one locale, the bilingual file Weblate imports as a glossary.
+    Returns the number of terms, and the rows that could not be read."""
+    from .files import atomic_write
+
+    rows: dict[str, dict[str, str]] = {}
+    errors: list[GlossaryError] = []
+    for locale in locales:
+        glossary = load_glossary(settings, locale)
+        errors.extend(glossary.errors)
+        for term in glossary.terms:
+            row = rows.setdefault(term.source.casefold(), {settings.source: term.source})
+            row[locale] = term.target
+            if term.note and not row.get("note"):
+                row["note"] = term.note
+    atomic_write(path, tbx_bytes(settings.source, list(locales), rows.values()))
+    return len(rows), errors
+
+
+@dataclass
+class Imported:
+    file: Path
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def import_tbx(settings: Settings, path: Path, locales: Sequence[str]) -> list[Imported]:
+    """Merge the terms of a TBX file (Weblate's glossary export, or
+    `export_tbx`'s) into each locale's glossary: new terms are added, a
+    term's rendering (and note, when the file has one) is taken from the
+    file, and no term is ever dropped.  A locale's ``glossary.csv`` is
+    written when it exists, otherwise its ``glossary.tbx``.  A glossary with
+    rows that cannot be read is not written (its error is raised)."""
+    from .files import atomic_write
+
+    results: list[Imported] = []
+    for locale in locales:
+        incoming = read_tbx(path, locale, source=settings.source)
+        if not incoming:
+            continue
+        glossary = load_glossary(settings, locale)
+        if glossary.errors:
+            raise glossary.errors[0]
+        csv_path, tbx_path = glossary_paths(settings, locale)
+        target = csv_path if csv_path.is_file() else tbx_path
+        merged = {t.source.casefold(): t for t in glossary.terms}
+        result = Imported(target)
+        for term in incoming:
+            key = term.source.casefold()
+            old = merged.get(key)
+            if old is None:
+                result.added += 1
+            elif old.target == term.target and (not term.note or old.note == term.note):
+                result.unchanged += 1
+                continue
+            else:
+                result.updated += 1
+            note = term.note or (old.note if old else "")
+            source = old.source if old else term.source
+            merged[key] = Term(source, term.target, note)
+        if result.added or result.updated:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target is csv_path:
+                data = _csv_with_comments(csv_path, merged.values())
+            else:
+                rows = [
+                    {settings.source: t.source, locale: t.target, "note": t.note}
+                    for t in merged.values()
+                ]
+                data = tbx_bytes(settings.source, [locale], rows)
+            atomic_write(target, data)
+        results.append(result)
+    return results
+
+
+def _csv_with_comments(path: Path, terms: Iterable[Term]) -> bytes:
+    """The CSV of ``terms``, keeping the ``#`` comment lines the file opens with."""
+    head = []
+    for line in path.read_text(encoding="utf-8-sig").splitlines():
+        if line.lstrip().startswith("#") or not line.strip():
+            head.append(line + "\n")
+            continue
+        break
+    return "".join(head).encode("utf-8") + csv_bytes(terms)

@@ -416,9 +416,7 @@ def _glossary_differs(
         except CatalogError:
             return False
     wanted = {key_of(t): _glossary_lines(t) for t in pot}
-    return any(
-        wanted.get(key_of(e), []) != _glossary_lines(e) for e in current if not e.obsolete
-    )
+    return any(wanted.get(key_of(e), []) != _glossary_lines(e) for e in current if not e.obsolete)
 
 
 def _same_entries(pot: polib.POFile, old: bytes, path: Path) -> bool:

@@ -46,6 +46,7 @@ from .config import Settings
 from .errors import WorkflowError
 from .files import sha256
 from .glossary import fingerprint as glossary_fingerprint
+from .glossary import load_glossary
 from .ledger import Ledger
 from .poformat import read_po
 from .progress import Progress, no_progress
@@ -290,9 +291,7 @@ def _fingerprint(settings: Settings, locale: str) -> str:
         own = "-"
     msgfmt = "msgfmt" if shutil.which("msgfmt") else "-"
     terms = glossary_fingerprint(settings, locale)
-    return (
-        f"{CACHE_VERSION}|{settings.source}|{locale}|{checks}|{spelling}|{own}|{msgfmt}|{terms}"
-    )
+    return f"{CACHE_VERSION}|{settings.source}|{locale}|{checks}|{spelling}|{own}|{msgfmt}|{terms}"
 
 
 def _summary_json(ed: Edition, engines: dict[str, EngineStats]) -> str:
@@ -521,6 +520,8 @@ def collect(
     from .sync import sync
 
     errors: list[WorkflowError] = []
+    for locale in locales:
+        errors.extend(load_glossary(settings, locale).errors)
     stale_files: set[Path] = set()
     if paths:
         check = sync(settings, paths, check=True, all_articles=False)

@@ -425,6 +425,10 @@ def sync(
         state = _State(settings)
         syncer = _Syncer(settings, check, state)
         report = syncer.report
+        from .glossary import load_glossary
+
+        for locale in settings.locales:
+            report.errors.extend(load_glossary(settings, locale).errors)
         #: Saves the new sentence splits while the last batch is committed
         #: and the state written: only a cache, it waits for nothing.
         splits_saver: Thread | None = None
