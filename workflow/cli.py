@@ -533,6 +533,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 *settings.article_paths(),
                 *settings.locales_dir.glob("*/*.po"),
                 *settings.locales_dir.glob("*/words.txt"),
+                *settings.locales_dir.glob("*/glossary.*"),
                 settings.root / "pyproject.toml",
             ]
             mark = (len(files), newest_change(files))
