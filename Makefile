@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test lint clean
+.PHONY: setup run test test-weblate lint clean
 
 setup: $(VENV)/.installed
 
@@ -27,6 +27,14 @@ lint: setup
 
 test: lint
 	$(BIN)/pytest
+
+# Opt-in, never part of `make test`: a real Weblate (own venv, PostgreSQL from
+# Debian) on 127.0.0.1, and the round trip through it (tests_weblate/).
+# Installs once into /var/tmp/edition-weblate; stops PostgreSQL again if it
+# started it.
+test-weblate: setup
+	bash .ci/weblate-setup
+	$(BIN)/pytest -p no:cacheprovider -s tests_weblate; status=$$?; bash .ci/weblate-setup stop; exit $$status
 
 clean:
 	rm -rf $(VENV) .edition site .pytest_cache .mypy_cache .ruff_cache

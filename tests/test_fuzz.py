@@ -14,14 +14,17 @@ import io
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import ROOT
 from workflow import WorkflowError, parse_article
 from workflow.article import load_article
 from workflow.cli import main
 from workflow.errors import EXIT_BAD_INPUT, EXIT_OK
+from workflow.guard import _suspect, kept_count
 from workflow.poformat import format_po, parse_po
 
 FAST = settings(max_examples=3500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -68,6 +71,15 @@ yaml_piece = st.sampled_from(
         "...",
         "title: \x00nul",
         "title: Ж\u2028line separator",
+        'title: "a\\0b"',
+        'lead: "Word\\vbreak"',
+        'section: "x\\x7fy"',
+        'title: "\\uFFFE"',
+        'authors: ["A\\x85B"]',
+        "date: *a",
+        "period: *a",
+        "b: &b [*a, *a, *a, *a]",
+        "title: *b",
     ]
 )
 front_matter = st.lists(yaml_piece, max_size=8).map("\n".join)
@@ -243,3 +255,98 @@ def test_cli_reports_bad_articles_without_tracebacks(data: bytes) -> None:
 def _scratch() -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="edition-fuzz-") as tmp:
         yield Path(tmp)
+
+
+# -- catalogs cut or doubled, as a save in progress leaves them -------------------
+
+SAVED = (ROOT / "locales" / "be" / "week-47-labour-shortages.po").read_bytes()
+SAVED_COUNTS = kept_count(SAVED.decode("utf-8"))
+
+
+@FAST
+@given(st.integers(0, len(SAVED)), st.sampled_from(["cut", "doubled", "cut-twice"]))
+def test_cut_or_doubled_catalogs_are_refused_or_read_whole(at: int, how: str) -> None:
+    """Whatever an editor's half-done save leaves: the reader never crashes,
+    and the guard passes only what holds every entry and translation."""
+    data = {
+        "cut": SAVED[:at],
+        "doubled": SAVED + SAVED[:at],
+        "cut-twice": SAVED[:at] + SAVED[: at // 2],
+    }[how]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return  # refused with its line by every reader (test_hostile)
+    why = _suspect(text, SAVED_COUNTS)
+    try:
+        parse_po(text, "locales/be/a.po")
+    except WorkflowError as exc:
+        assert exc.path == "locales/be/a.po" and exc.line is not None
+        return
+    if why is None:
+        entries, written = kept_count(text)
+        assert entries >= SAVED_COUNTS[0] and written >= SAVED_COUNTS[1], text[-300:]
+
+
+# -- TMX in any encoding ---------------------------------------------------------
+
+ENCODINGS = ["utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "cp1251", "shift_jis"]
+unit_text = st.text(alphabet="abc xyz<>&'\"жыў東京", min_size=1, max_size=12).filter(
+    lambda t: t.strip() == t and t
+)
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.dictionaries(unit_text, unit_text, min_size=1, max_size=4),
+    st.sampled_from([*ENCODINGS, "utf-7", "x-nonesuch"]),
+    st.sampled_from(["", "bom", "dtd", "entity"]),
+)
+def test_tmx_in_any_encoding_is_imported_or_refused(
+    units: dict[str, str], encoding: str, extra: str
+) -> None:
+    from workflow.config import load_settings
+    from workflow.memory import TMXError, import_tmx, imported_pairs
+
+    tus = "".join(
+        f'<tu><tuv xml:lang="en"><seg>{escape(k)}</seg></tuv>'
+        f'<tuv xml:lang="be"><seg>{escape(v)}</seg></tuv></tu>'
+        for k, v in units.items()
+    )
+    doctype = {
+        "dtd": '<!DOCTYPE tmx SYSTEM "tmx14.dtd">',
+        "entity": '<!DOCTYPE tmx [<!ENTITY e "SMUGGLED">]>',
+    }.get(extra, "")
+    text = (
+        f'<?xml version="1.0" encoding="{encoding}"?>{doctype}'
+        f'<tmx version="1.4"><header srclang="en"/><body>{tus}</body></tmx>'
+    )
+    codec = {"utf-7": "utf-7", "x-nonesuch": "utf-8"}.get(encoding, encoding)
+    try:
+        data = text.encode(codec)
+    except UnicodeEncodeError:
+        return
+    if extra == "bom" and codec.startswith("utf-16") and codec != "utf-16":
+        data = ("\ufeff" + text).encode(codec)
+    with _scratch() as root:
+        (root / "articles").mkdir()
+        tmx = root / "in.tmx"
+        tmx.write_bytes(data)
+        settings_ = load_settings(root)
+        try:
+            import_tmx(settings_, tmx)
+        except TMXError as exc:
+            assert exc.path == str(tmx) and exc.message
+            assert (
+                doctype
+                or encoding in ("utf-7", "x-nonesuch")
+                or codec
+                in (
+                    "utf-16-le",
+                    "utf-16-be",
+                    "utf-32",
+                )
+            ), exc
+            return
+        assert not doctype and encoding not in ("utf-7", "x-nonesuch")
+        assert dict(imported_pairs(settings_, "be")) == units

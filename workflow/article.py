@@ -22,6 +22,7 @@ import yaml
 
 from .errors import ArticleError
 from .files import read_with_status
+from .guard import CONTROL_RE, control_name
 from .segment import (
     SEGMENT_MODES,
     Segment,
@@ -32,7 +33,8 @@ from .segment import (
     split_lines,
 )
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+#: Used with fullmatch: a `$` would accept a name ending in a newline.
+SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 #: Front-matter fields that are translated, in catalog order.
 TRANSLATABLE_FIELDS = ("title", "lead", "section")
 #: Every front-matter field the tool reads.  Any other key is refused with a
@@ -150,7 +152,7 @@ def parse_article(
     if mode not in SEGMENT_MODES:
         raise ArticleError(f"unknown segment mode {mode!r}", hint="use 'sentence' or 'block'")
     slug = slug_for(path)
-    if path != "<string>" and not SLUG_RE.match(slug):
+    if path != "<string>" and not SLUG_RE.fullmatch(slug):
         raise ArticleError(
             f"file name {slug!r} is not a valid slug",
             path=path,
@@ -195,11 +197,15 @@ def parse_article(
             line=close + 1,
             hint="write the article below the closing '---'",
         )
-    body_segments, body_slots = (
-        segment_body(body, body_line, body_offset, mode, len(fm_segments), lines[close + 1 :])
-        if segment
-        else ([], [])
-    )
+    try:
+        body_segments, body_slots = (
+            segment_body(body, body_line, body_offset, mode, len(fm_segments), lines[close + 1 :])
+            if segment
+            else ([], [])
+        )
+    except ArticleError as exc:
+        exc.path = exc.path or path
+        raise
     return Article(
         slug=slug,
         path=path,
@@ -217,6 +223,8 @@ def _parse_front_matter(
 ) -> tuple[FrontMatter, list[Slot], list[Segment]]:
     """Values, slots and segments of the front matter (line 2 onwards in the file)."""
     try:
+        if "*" in fm_text:
+            _refuse_aliases(fm_text, path)
         loader = _Loader(fm_text)
         try:
             node = loader.get_single_node()
@@ -282,6 +290,8 @@ def _parse_front_matter(
             raise fail(
                 name, f"'{name}' must be text, not {type(value).__name__}", "quote the value"
             )
+    for name in ("title", "lead", "section", "authors", "tags"):
+        _refuse_controls(data.get(name), name, fail)
     title = texts["title"]
     assert title is not None
     date = _as_date(data["date"], lambda msg: fail("date", msg, "write the date as YYYY-MM-DD"))
@@ -355,6 +365,41 @@ def _parse_front_matter(
     return front, slots, segments
 
 
+def _refuse_aliases(fm_text: str, path: str) -> None:
+    """Refuse any YAML alias (``*name``) before the document is built.
+
+    Front matter has no use for them, and nested aliases expand
+    exponentially (a "billion laughs"): even an error message showing the
+    value would be megabytes.  Scanning tokens is linear in the text.
+    """
+    for token in yaml.scan(fm_text, Loader=_Loader):
+        if isinstance(token, yaml.AliasToken):
+            raise ArticleError(
+                "YAML aliases (*name) are not allowed in front matter",
+                path=path,
+                line=_line_at(fm_text, token.start_mark.index),
+                hint="write the value out in full",
+            )
+
+
+def _refuse_controls(
+    value: object, name: str, fail: Callable[[str, str, str | None], ArticleError]
+) -> None:
+    """Refuse control characters (NUL, escapes such as \\x0b) in text fields:
+    they would reach the catalogs, and gettext's tools refuse them there."""
+    values = value if isinstance(value, list) else [value]
+    for item in values:
+        if isinstance(item, str) and (found := CONTROL_RE.search(item)):
+            char = control_name(found.group())
+            raise fail(name, f"'{name}' contains the control character {char}", "remove it")
+
+
+def _short(value: object) -> str:
+    """``repr(value)`` cut short: never megabytes in an error message."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _as_date(value: object, fail: Callable[[str], ArticleError]) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -372,7 +417,7 @@ def _as_date(value: object, fail: Callable[[str], ArticleError]) -> dt.date:
                 error = fail(f"{text!r} is not a date in the calendar: {exc}")
                 error.hint = "the form is right but that day does not exist: check day and month"
                 raise error from exc
-    raise fail(f"{value!r} is not an ISO date")
+    raise fail(f"{_short(value)} is not an ISO date")
 
 
 def _as_authors(value: object, fail: Callable[[str], ArticleError]) -> tuple[dict[str, str], ...]:

@@ -152,6 +152,9 @@ def build_template(article: Article, settings: Settings, stamp: str) -> polib.PO
         "Content-Transfer-Encoding": "8bit",
     }
     entries: dict[Key, polib.POEntry] = {}
+    #: Each entry's comment lines, in order and as a set: a text repeated
+    #: 10,000 times (a table cell) must not rescan its comment each time.
+    comments: dict[Key, dict[str, None]] = {}
     source = f"articles/{article.slug}.md"
     # msgcat --add-location=file: the file once, no line, and ``#.`` says
     # what without where, so that inserted text moves no other entry's lines.
@@ -171,13 +174,17 @@ def build_template(article: Article, settings: Settings, stamp: str) -> polib.PO
                 occurrences=[],
             )
             entries[key] = entry
+            comments[key] = dict.fromkeys(comment.split("\n"))
             pot.append(entry)
-        elif comment not in entry.comment.split("\n"):
-            entry.comment += "\n" + comment
+        else:
+            comments[key].setdefault(comment)
         if not by_file:
             entry.occurrences.append((source, str(segment.line)))
         elif not entry.occurrences:
             entry.occurrences.append((source, ""))
+    for key, lines in comments.items():
+        if len(lines) > 1:
+            entries[key].comment = "\n".join(lines)
     return pot
 
 

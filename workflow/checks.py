@@ -31,6 +31,7 @@ import polib
 from markdown_it import MarkdownIt
 
 from .config import Settings
+from .guard import CONTROL_RE, control_name, read_regular
 
 if TYPE_CHECKING:
     from .article import Article
@@ -146,6 +147,18 @@ def _markup(text: str) -> _Markup:
     return _Markup(tuple(shape), tuple(urls), tuple(code), tuple(html))
 
 
+@check("control", Severity.ERROR)
+def check_control(pair: Pair) -> Iterator[str]:
+    """No control characters (Word's line break U+000B, DEL, NUL, U+FFFE...):
+    invisible in an editor, they break the page and its front matter."""
+    found = sorted(set(CONTROL_RE.findall(pair.translation)))
+    if found:
+        names = ", ".join(control_name(c) for c in found)
+        yield f"control characters {names} in {_quote(pair.translation)}"
+
+
+#: Checks a comment or a setting cannot silence: what they find cannot be published.
+_MANDATORY = frozenset({"control"})
 #: What a translator calls each kind of inline markup.
 _MARKUP_NAMES = {
     "em": "italics",
@@ -473,7 +486,7 @@ def _newsroom_words(path: str, stamp: int | None, listed: tuple[str, ...]) -> fr
     words = set(listed)
     if stamp is not None:
         with contextlib.suppress(OSError, UnicodeDecodeError):
-            for line in Path(path).read_text(encoding="utf-8").splitlines():
+            for line in read_regular(path)[0].decode("utf-8").splitlines():
                 word = line.split("#", 1)[0].strip()
                 if word.startswith("*"):
                     continue  # hunspell's "forbidden word": not a word we accept
@@ -612,7 +625,7 @@ def check_entry(
     "=" (joined with this one): this translation stands for all of them."""
     if entry.obsolete:
         return []
-    skip = ignored(entry.tcomment) | _disabled(settings)
+    skip = (ignored(entry.tcomment) | _disabled(settings)) - _MANDATORY
     findings: list[Finding] = []
     pairs = translations(entry)
     if joined and pairs:

@@ -630,6 +630,8 @@ def cmd_draft(args: argparse.Namespace) -> int:
     bar.clear()
     for error in report.errors:
         _report(error)
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if args.json:
         _print_json(report.as_json())
     else:
@@ -677,7 +679,10 @@ def cmd_memory(args: argparse.Namespace) -> int:
         units = export_tmx(settings, path, list(settings.locales))
         print(f"wrote {units} translation units to {path}")
     else:
-        counts = import_tmx(settings, path)
+        warnings: list[str] = []
+        counts = import_tmx(settings, path, warnings=warnings)
+        for warning in warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         detail = ", ".join(f"{n} {loc}" for loc, n in sorted(counts.items())) or "none"
         print(f"imported units from {path}: {detail}")
     return errors.EXIT_OK
@@ -705,6 +710,41 @@ def cmd_glossary(args: argparse.Namespace) -> int:
         )
     if not results:
         print(f"no terms for {', '.join(locales)} in {path}")
+    return errors.EXIT_OK
+
+
+def cmd_weblate(args: argparse.Namespace) -> int:
+    from .config import weblate_settings
+    from .weblate import Client, apply, plan, shown
+
+    settings = load_settings(args.root)
+    config = weblate_settings(settings)
+    client = Client(config)
+    the_plan = plan(settings, config, client)
+    if not args.dry_run:
+        apply(the_plan, client)
+    if args.json:
+        _print_json({**the_plan.as_json(), "dry_run": bool(args.dry_run)})
+        return errors.EXIT_OK
+    verbs = (
+        {"create": "would create", "update": "would update", "unchanged": "unchanged"}
+        if args.dry_run
+        else {"create": "created", "update": "updated", "unchanged": "unchanged"}
+    )
+    for change in the_plan.changes:
+        print(f"{verbs[change.action]} {change.kind} {change.slug}")
+        for name, (old, new) in change.diff.items():
+            print(f"    {name}: {shown(old)!r} -> {shown(new)!r}")
+    for slug in the_plan.extra:
+        print(f"left alone: component {slug} has no article in this root")
+    counts = {a: sum(1 for c in the_plan.changes if c.action == a) for a in verbs}
+    if not the_plan.pending:
+        print(f"{the_plan.url}: project {the_plan.project} is up to date; nothing to change")
+    else:
+        print(
+            f"{the_plan.url}: project {the_plan.project}: {counts['create']} {verbs['create']}, "
+            f"{counts['update']} {verbs['update']}, {counts['unchanged']} unchanged"
+        )
     return errors.EXIT_OK
 
 
@@ -916,6 +956,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     p = command(
+        "weblate",
+        cmd_weblate,
+        "Create or update the Weblate project: one component per article, from the "
+        "content repository (URL and token: WEBLATE_URL, WEBLATE_TOKEN).",
+        "edition weblate --root newsroom --dry-run",
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="change nothing; show what would be created or updated",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable report")
+
+    p = command(
         "segments",
         cmd_segments,
         "Show how articles are cut into translatable segments.",
@@ -941,7 +995,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         return errors.EXIT_INTERRUPTED
     except BrokenPipeError:
         return errors.EXIT_OK
+    except OSError as exc:
+        # A full disk, a read-only root, a directory or a symlink loop where
+        # a file should be: one line naming the path, never a traceback.
+        print(f"error: {_os_error(exc)}", file=sys.stderr)
+        return errors.EXIT_BAD_INPUT
+    except Exception as exc:
+        # sqlite3 is only imported by the commands that use a cache.
+        sqlite3 = sys.modules.get("sqlite3")
+        if sqlite3 is None or not isinstance(exc, sqlite3.Error):
+            raise
+        print(f"error: a database in .edition/: {exc}", file=sys.stderr)
+        return errors.EXIT_BAD_INPUT
     return code
+
+
+def _os_error(exc: OSError) -> str:
+    """``PATH: strerror`` (both paths of a failed rename)."""
+    reason = exc.strerror or str(exc)
+    if exc.filename is None:
+        return reason
+    where = os.fsdecode(exc.filename)
+    if exc.filename2 is not None:
+        where += f" -> {os.fsdecode(exc.filename2)}"
+    return f"{where}: {reason}"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -89,9 +89,10 @@ class Settings:
             entries = list(os.scandir(directory))
         except (FileNotFoundError, NotADirectoryError, PermissionError):
             return []  # as glob yields nothing
-        # Siblings order as their names do; is_file() follows symlinks, as
-        # Path.is_file does.
-        names = sorted(e.name for e in entries if e.name.endswith(".md") and e.is_file())
+        # Siblings order as their names do.  Anything but a directory is an
+        # article: a FIFO, a device or a symlink loop is then reported when
+        # read, not silently left out.
+        names = sorted(e.name for e in entries if e.name.endswith(".md") and _not_dir(e))
         return [directory / name for name in names]
 
     def pot_path(self, slug: str) -> Path:
@@ -99,6 +100,13 @@ class Settings:
 
     def po_path(self, locale: str, slug: str) -> Path:
         return self.locales_dir / locale / f"{slug}.po"
+
+
+def _not_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return not entry.is_dir()
+    except OSError:  # a symlink loop
+        return True
 
 
 _SCALARS: dict[str, type] = {
@@ -109,12 +117,146 @@ _SCALARS: dict[str, type] = {
     "bugs_to": str,
     "references": str,
 }
-_TABLES = ("routes", "checks", "site", "draft", "memory", "engines", "status")
+_TABLES = ("routes", "checks", "site", "draft", "memory", "engines", "status", "weblate")
+#: The keys each `[tool.edition.TABLE]` may have, for the tables whose keys
+#: are fixed (routes are keyed by locale, engines are checked by
+#: `workflow.engines`).  A module that reads a new key adds it here.
+TABLE_KEYS: dict[str, set[str]] = {
+    "checks": {"quotes", "disable", "words"},
+    "site": {"title", "base_url", "description"},
+    "memory": {"threshold"},
+    "draft": set(),
+    "status": set(),
+}
+
+
+def _check_table(name: str, table: dict[str, Any], path: Path) -> None:
+    """Refuse unknown keys of a fixed table, and mistyped values of the
+    settings read from it, with what to write instead."""
+    known = TABLE_KEYS.get(name)
+    if known is None:
+        return
+    for key in table:
+        if key not in known:
+            guess = difflib.get_close_matches(key, sorted(known), n=1)
+            hint = (
+                f"did you mean '{guess[0]}'?"
+                if guess
+                else "known: " + (", ".join(sorted(known)) or "none")
+            )
+            raise ConfigError(
+                f"unknown setting '{key}' in [tool.edition.{name}]", path=path, hint=hint
+            )
+    if name == "checks":
+        quotes = table.get("quotes", {})
+        if not isinstance(quotes, dict) or not all(isinstance(v, str) for v in quotes.values()):
+            raise ConfigError(
+                "[tool.edition.checks] quotes must be a table of locale = quotes",
+                path=path,
+                hint='e.g. quotes = {be = "«»", ru = "«»"}',
+            )
+        disable = table.get("disable", [])
+        if not isinstance(disable, list) or not all(isinstance(v, str) for v in disable):
+            raise ConfigError(
+                "[tool.edition.checks] disable must be a list of check names",
+                path=path,
+                hint='e.g. disable = ["spelling"]',
+            )
+    if name == "memory":
+        threshold = table.get("threshold", 75)
+        if (
+            isinstance(threshold, bool)
+            or not isinstance(threshold, int)
+            or not 1 <= threshold <= 100
+        ):
+            raise ConfigError(
+                "[tool.edition.memory] threshold must be a whole percent from 1 to 100",
+                path=path,
+            )
+
+
 #: The keys of `[tool.edition.checks]`, with their types: `quotes` (house
 #: quotation marks per locale), `disable` (checks turned off), `words` (the
 #: newsroom's own words for the spelling check, besides
 #: `locales/<lang>/words.txt`).
 CHECKS_KEYS: dict[str, type] = {"quotes": dict, "disable": list, "words": list}
+
+#: `[tool.edition.weblate]`: where `edition weblate` registers the root.
+#: Every key is optional in the file; `url` and `token` may come from the
+#: environment instead (`WEBLATE_URL`, `WEBLATE_TOKEN`, which win).
+WEBLATE_KEYS: dict[str, tuple[type, str]] = {
+    #: The Weblate server (its site or its API root, `…/api/`).
+    "url": (str, ""),
+    #: The project slug.  Its name (default: the slug) and website (default:
+    #: `[tool.edition.site] base_url`, else the repository's URL) are given
+    #: at creation, and kept afterwards only when set here.
+    "project": (str, "edition"),
+    "name": (str, ""),
+    "website": (str, ""),
+    #: The URL Weblate clones this content root from, and the branch.
+    "repo": (str, ""),
+    "branch": (str, "main"),
+    #: Where Weblate pushes its commits ("" : Weblate does not push).
+    "push": (str, ""),
+    #: The API token.  Discouraged: use WEBLATE_TOKEN, keep it out of git.
+    "token": (str, ""),
+}
+TABLE_KEYS["weblate"] = set(WEBLATE_KEYS)
+
+
+@dataclass(frozen=True)
+class WeblateSettings:
+    url: str
+    project: str
+    name: str
+    website: str
+    repo: str
+    branch: str
+    push: str
+    token: str = field(repr=False)
+
+
+def weblate_settings(settings: Settings, env: dict[str, str] | None = None) -> WeblateSettings:
+    """`[tool.edition.weblate]` checked, with `WEBLATE_URL`/`WEBLATE_TOKEN`
+    from ``env`` (default: the process environment) taking precedence."""
+    environ = os.environ if env is None else env
+    table = settings.sections.get("weblate", {})
+    path = settings.root / "pyproject.toml"
+    values: dict[str, str] = {}
+    for key, value in table.items():
+        if key not in WEBLATE_KEYS:
+            guess = difflib.get_close_matches(key, list(WEBLATE_KEYS), n=1)
+            hint = (
+                f"did you mean '{guess[0]}'?"
+                if guess
+                else "known: " + ", ".join(sorted(WEBLATE_KEYS))
+            )
+            raise ConfigError(
+                f"unknown setting '{key}' in [tool.edition.weblate]", path=path, hint=hint
+            )
+        expected, _default = WEBLATE_KEYS[key]
+        if not isinstance(value, expected):
+            raise ConfigError(
+                f"[tool.edition.weblate] '{key}' must be a {expected.__name__}", path=path
+            )
+        values[key] = str(value)
+    for key, variable in (("url", "WEBLATE_URL"), ("token", "WEBLATE_TOKEN")):
+        if environ.get(variable):
+            values[key] = environ[variable]
+    merged = {key: values.get(key, default) for key, (_type, default) in WEBLATE_KEYS.items()}
+    if not re.fullmatch(r"[-a-zA-Z0-9_]{1,100}", merged["project"]):
+        raise ConfigError(
+            f"[tool.edition.weblate] project {merged['project']!r} is not a Weblate slug",
+            path=path,
+            hint="use letters, digits, '-' and '_'",
+        )
+    url = merged["url"]
+    if url and not url.lower().startswith(("http://", "https://")):
+        raise ConfigError(
+            f"Weblate URL {url!r} must start with http:// or https://",
+            path=path,
+        )
+    return WeblateSettings(**merged)
 
 
 def load_settings(root: str | Path = ".") -> Settings:
@@ -140,8 +282,9 @@ def load_settings(root: str | Path = ".") -> Settings:
         if key in _TABLES:
             if not isinstance(value, dict):
                 raise ConfigError(f"[tool.edition.{key}] must be a table", path=path)
+            _check_table(key, value, path)
             if key == "checks":
-                _check_table(key, value, CHECKS_KEYS, path)
+                _check_typed(key, value, CHECKS_KEYS, path)
             sections[key] = value
             continue
         if key not in known:
@@ -193,7 +336,7 @@ def load_settings(root: str | Path = ".") -> Settings:
     return settings
 
 
-def _check_table(name: str, table: dict[str, Any], keys: dict[str, type], path: Path) -> None:
+def _check_typed(name: str, table: dict[str, Any], keys: dict[str, type], path: Path) -> None:
     for key, value in table.items():
         if key not in keys:
             guess = difflib.get_close_matches(key, list(keys), n=1)

@@ -24,7 +24,9 @@ Rules:
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import os
 import sqlite3
 import threading
 from collections import Counter
@@ -39,8 +41,9 @@ import polib
 from .catalog import State, entry_state
 from .config import Settings
 from .engines import Engine, EngineError, call_with_retries, make_engine
-from .errors import ConfigError, WorkflowError
+from .errors import CatalogError, ConfigError, WorkflowError
 from .files import WriteBatch, root_lock
+from .guard import Kept, kept_count, trusted_catalog
 from .layout import rewrite_keeping_layout
 from .ledger import Draft, Ledger
 from .markup import PlaceholderError, Protected, protect, restore
@@ -82,6 +85,8 @@ class DraftReport:
     dropped: dict[str, str] = field(default_factory=dict)
     written: list[Path] = field(default_factory=list)
     errors: list[WorkflowError] = field(default_factory=list)
+    #: Caches found damaged and started afresh.
+    warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
 
     @property
@@ -236,14 +241,38 @@ class Cache:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, timeout=30.0, check_same_thread=False)
         self._lock = threading.Lock()
-        with self._lock, self._db:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute(
-                "CREATE TABLE IF NOT EXISTS cache (engine TEXT, source TEXT, target TEXT,"
-                " text TEXT, result TEXT, PRIMARY KEY (engine, source, target, text))"
-            )
+        #: Why the cache was started afresh, if it was.
+        self.warning: str | None = None
+        try:
+            self._db = self._open(path)
+        except sqlite3.OperationalError as exc:  # full disk, read-only root
+            raise WorkflowError(f"cannot open the draft cache: {exc}", path=path) from exc
+        except sqlite3.DatabaseError as exc:
+            # Derived state (README): a damaged cache is set aside, not fatal.
+            aside = path.with_name(path.name + ".damaged")
+            os.replace(path, aside)
+            for suffix in ("-wal", "-shm"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(f"{path}{suffix}")
+            self.warning = f"{path}: unreadable ({exc}); moved to {aside.name}, starting afresh"
+            self._db = self._open(path)
+
+    @staticmethod
+    def _open(path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(path, timeout=30.0, check_same_thread=False)
+        try:
+            with db:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS cache (engine TEXT, source TEXT, target TEXT,"
+                    " text TEXT, result TEXT, PRIMARY KEY (engine, source, target, text))"
+                )
+                db.execute("SELECT count(*) FROM cache").fetchone()
+        except BaseException:
+            db.close()
+            raise
+        return db
 
     def get(self, engine: str, source: str, target: str, text: str) -> str | None:
         with self._lock:
@@ -385,7 +414,7 @@ def _apply_step(run: _Run, step: str, locale: str, todos: list[_Todo], threshold
     if not pending:
         return
     if step == "memory":
-        memory = load_memory(settings, locale)
+        memory = load_memory(settings, locale, run.report.warnings)
         for todo in pending:
             match = memory.lookup(todo.msgid, threshold)
             if match is None:
@@ -468,16 +497,34 @@ def _with_draft(entry: polib.POEntry, label: str, text: str, matched: str | None
     entry.tcomment = f"{entry.tcomment}\n{note}" if entry.tcomment else note
 
 
+def _read_catalog(path: Path, kept: Kept) -> tuple[bytes, polib.POFile]:
+    """A catalog's bytes and entries, only from a read `guard` trusts."""
+    try:
+        old, _status = trusted_catalog(path, kept.get(path))
+    except OSError as exc:
+        raise CatalogError(f"cannot read: {exc.strerror}", path=path) from exc
+    try:
+        text = old.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = old[: exc.start].count(b"\n") + 1
+        raise CatalogError(
+            "not UTF-8", path=path, line=line, hint="save the file as UTF-8"
+        ) from exc
+    po = parse_po(text, str(path))
+    kept.set(path, kept_count(text))
+    return old, po
+
+
 def _write_catalog(
     path: Path,
     drafts: dict[Key, tuple[str, str]],
     settings: Settings,
+    kept: Kept,
     matched: dict[Key, str] | None = None,
 ) -> tuple[bool, list[tuple[Key, str, str]]]:
     """Apply drafts to still-empty entries, atomically; (written, applied)."""
     for _attempt in range(_WRITE_RETRIES):
-        old = path.read_bytes()
-        po = parse_po(old.decode("utf-8"), str(path))
+        old, po = _read_catalog(path, kept)
         applied: list[tuple[Key, str, str]] = []
         changed: set[int] = set()
         for entry in po:
@@ -490,10 +537,11 @@ def _write_catalog(
         if not applied:
             return False, []
         # Only the drafted entries' lines move, in the layout the file has.
-        new = rewrite_keeping_layout(old.decode("utf-8"), po, changed, settings)
+        text = rewrite_keeping_layout(old.decode("utf-8"), po, changed, settings)
         batch = WriteBatch()
-        batch.stage(path, new.encode("utf-8"), expect=old)
+        batch.stage(path, text.encode("utf-8"), expect=old)
         if not batch.commit():
+            kept.set(path, kept_count(text))
             return True, applied
     raise WorkflowError(
         "the catalog kept changing while drafts were written",
@@ -517,19 +565,22 @@ def draft(
     threshold = _threshold(settings)
     with root_lock(settings.state_dir, wait, "draft"):
         cache = Cache(settings.state_dir / "drafts-cache.sqlite")
+        kept = Kept(settings.state_dir, settings.root)
+        if cache.warning is not None:
+            report.warnings.append(cache.warning)
         run = _Run(settings, report, cache, factory, dry_run)
         try:
             for locale in locales:
                 todos: list[_Todo] = []
                 for slug in slugs:
                     path = settings.po_path(locale, slug)
-                    if not path.is_file():
+                    if not os.path.lexists(path):  # anything else is read, and refused there
                         report.errors.append(
                             WorkflowError("no catalog", path=path, hint="run edition sync first")
                         )
                         continue
                     try:
-                        po = read_po(path)
+                        _old, po = _read_catalog(path, kept)
                     except WorkflowError as exc:
                         report.errors.append(exc)
                         continue
@@ -541,7 +592,9 @@ def draft(
                         left = sum(1 for t in todos if t.result is None)
                         progress(f"{locale}: {step} for {left} entries")
                     _apply_step(run, step, locale, todos, threshold)
-                _finish(settings, report, locale, todos, dry_run, progress)
+                _finish(settings, report, locale, todos, dry_run, kept, progress)
+            if not dry_run:
+                kept.save()
         finally:
             cache.close()
             for eng in run.engines.values():
@@ -557,6 +610,7 @@ def _finish(
     locale: str,
     todos: list[_Todo],
     dry_run: bool,
+    kept: Kept,
     progress: Callable[[str], None] | None = None,
 ) -> None:
     by_slug: dict[str, dict[Key, tuple[str, str]]] = {}
@@ -579,7 +633,7 @@ def _finish(
             continue
         path = settings.po_path(locale, slug)
         try:
-            written, applied = _write_catalog(path, drafts, settings, matched.get(slug))
+            written, applied = _write_catalog(path, drafts, settings, kept, matched.get(slug))
         except WorkflowError as exc:
             report.errors.append(exc)
             continue

@@ -465,8 +465,10 @@ class LibreEngine:
         if not 200 <= response.status_code < 300:
             detail = ""
             with contextlib.suppress(ValueError, AttributeError, TypeError):
-                detail = str(response.json().get("error", ""))[:200]
-            detail = _redact(detail, [self._api_key])
+                detail = str(response.json().get("error", ""))
+            # Redact the whole body first: a key cut in two by the limit
+            # would no longer match, and half of it would be shown.
+            detail = _redact(detail, [self._api_key])[:200]
             retry_after = _parse_retry_after(response.headers.get("Retry-After"))
             error = _status_error(self.name, response.status_code, detail, retry_after)
             if response.status_code == 400 and "not supported" in detail:

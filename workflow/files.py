@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import LockError, WorkflowError
+from .guard import read_lease, read_regular
 
 
 def sha256(data: bytes) -> str:
@@ -187,12 +188,14 @@ class WriteBatch:
             syncfs(staged[0][1].parent)
             directories: set[Path] = set()
             for tmp, path, expect in staged:
-                if expect is not ANY and not _holds(path, expect):
-                    os.unlink(tmp)
-                    conflicts.append(path)
-                else:
+                if expect is ANY:
                     os.replace(tmp, path)
-                    directories.add(path.parent)
+                else:
+                    if not _replace_if(tmp, path, expect):
+                        conflicts.append(path)
+                    # Ours, refused; or after an exchange, the old file.
+                    remove_temp(tmp)
+                directories.add(path.parent)
                 done += 1
             for directory in directories:
                 fsync_dir(directory)
@@ -207,6 +210,64 @@ class WriteBatch:
         self._staged = []
 
 
+#: renameat2's flags (linux/fs.h).
+_RENAME_NOREPLACE = 1
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _renameat2(source: str, target: Path, flags: int) -> bool:
+    """renameat2(2) with ``flags``; False where the kernel or filesystem
+    lacks it (the caller falls back on a plain rename)."""
+    libc = _libc()
+    func = getattr(libc, "renameat2", None) if libc is not None else None
+    if func is None:
+        return False
+    if func(_AT_FDCWD, os.fsencode(source), _AT_FDCWD, os.fsencode(target), flags) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), os.fspath(target))
+
+
+def _replace_if(tmp: str, path: Path, expect: object) -> bool:
+    """Rename ``tmp`` over ``path`` if ``path`` holds ``expect``; whether it did.
+
+    A check followed by a rename leaves a window in which a save would be
+    overwritten.  Where Linux allows, the two files are exchanged instead
+    (one atomic step) and what came out of ``path`` is checked: a save that
+    landed in the window is exchanged back, so it is never lost.
+    """
+    if expect is None:
+        if not _holds(path, expect):
+            return False
+        # No file was read: refuse to replace one created meanwhile.
+        try:
+            if _renameat2(tmp, path, _RENAME_NOREPLACE):
+                return True
+        except FileExistsError:
+            return False
+        os.replace(tmp, path)
+        return True
+    with read_lease(path) as lease:
+        # Open for writing elsewhere (False): an editor's save in progress.
+        if lease is False or not _holds(path, expect):
+            return False
+        try:
+            exchanged = _renameat2(tmp, path, _RENAME_EXCHANGE)
+        except FileNotFoundError:  # removed meanwhile: that is a change too
+            return False
+        if not exchanged:
+            os.replace(tmp, path)
+            return True
+        if _holds(Path(tmp), expect):
+            return True  # ``tmp`` now names the old file, which the caller removes
+        # A save landed between the check and the exchange: put it back.
+        _renameat2(tmp, path, _RENAME_EXCHANGE)
+        return False
+
+
 def _holds(path: Path, expect: object) -> bool:
     """Whether ``path`` holds what ``expect`` says (bytes, a `Digest`, None
     for no file)."""
@@ -214,6 +275,8 @@ def _holds(path: Path, expect: object) -> bool:
         data, _status = read_with_status(path)
     except FileNotFoundError:
         return expect is None
+    except OSError:  # no longer a regular file: not what was read
+        return False
     if isinstance(expect, Digest):
         return sha256(data) == expect
     return data == expect
@@ -233,22 +296,10 @@ def read_with_status(path: Path) -> tuple[bytes, os.stat_result]:
     a later change moves the mtime, so a record of (status, hash of these
     bytes) never vouches for content that was not read.
 
-    Plain descriptor calls: Python's file objects cost as much again (sync
-    reads four files per article).
+    Anything but a regular file is refused before it is opened
+    (`guard.read_regular`): a FIFO would hang the run.
     """
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        status = os.fstat(fd)
-        # One byte more than the file had: a short read is the end of it.
-        data = os.read(fd, status.st_size + 1)
-        if len(data) > status.st_size:  # it grew meanwhile (or is no regular file)
-            chunks = [data]
-            while chunk := os.read(fd, 1 << 16):
-                chunks.append(chunk)
-            data = b"".join(chunks)
-    finally:
-        os.close(fd)
-    return data, status
+    return read_regular(path)
 
 
 def atomic_move(source: Path, target: Path) -> None:

@@ -93,8 +93,8 @@ def fingerprint(settings: Settings, locale: str) -> str:
     parts = []
     for path in glossary_paths(settings, locale):
         try:
-            parts.append(sha256(path.read_bytes()))
-        except OSError:
+            parts.append(sha256(_read(path, str(path))))
+        except GlossaryError:
             parts.append("-")
     return ",".join(parts)
 
@@ -125,11 +125,11 @@ def read_csv(path: Path, shown: str | None = None) -> tuple[list[Term], list[Glo
     """Terms of a glossary.csv, and one error per row that cannot be used."""
     shown = shown or str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = _read(path, shown).decode("utf-8-sig")
     except UnicodeDecodeError:
         return [], [GlossaryError("not UTF-8", path=shown, hint="save the file as UTF-8")]
-    except OSError as exc:
-        return [], [GlossaryError(f"cannot read: {exc.strerror}", path=shown)]
+    except GlossaryError as exc:
+        return [], [exc]
     lines = [(n, line) for n, line in enumerate(text.splitlines(), 1)]
     rows = [(n, line) for n, line in lines if line.strip() and not line.lstrip().startswith("#")]
     if not rows:
@@ -183,10 +183,7 @@ def read_tbx(path: Path, locale: str, shown: str | None = None, source: str = "e
     import xml.etree.ElementTree as ET
 
     shown = shown or str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise GlossaryError(f"cannot read: {exc.strerror}", path=shown) from exc
+    data = _read(path, shown)
     if b"<!ENTITY" in data:
         raise GlossaryError("entity declarations are not accepted", path=shown)
     try:
@@ -214,6 +211,18 @@ def read_tbx(path: Path, locale: str, shown: str | None = None, source: str = "e
         if src and dst:
             terms.append(Term(src, dst, note, shown))
     return terms
+
+
+def _read(path: Path, shown: str) -> bytes:
+    """A regular file's bytes (`workflow.guard`: a FIFO or device is refused, never opened)."""
+    from .guard import read_regular
+
+    try:
+        return read_regular(path)[0]
+    except WorkflowError as exc:
+        raise GlossaryError(exc.message, path=shown, hint=exc.hint) from exc
+    except OSError as exc:
+        raise GlossaryError(f"cannot read: {exc.strerror or exc}", path=shown) from exc
 
 
 def _local(tag: object) -> str:

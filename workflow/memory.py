@@ -15,8 +15,10 @@ a few dozen texts, not with every entry of the archive.
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import json
+import os
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
@@ -28,7 +30,8 @@ from xml.sax.saxutils import escape, quoteattr
 from .catalog import JOINED, State, entry_state
 from .config import Settings
 from .errors import WorkflowError
-from .files import atomic_write
+from .files import atomic_write, root_lock
+from .guard import read_regular
 from .poformat import read_po
 
 DEFAULT_THRESHOLD = 75
@@ -129,17 +132,46 @@ def _imported_path(settings: Settings, locale: str) -> Path:
     return settings.state_dir / "memory" / f"imported-{locale}.json"
 
 
-def imported_pairs(settings: Settings, locale: str) -> list[tuple[str, str]]:
+def imported_pairs(
+    settings: Settings, locale: str, warnings: list[str] | None = None
+) -> list[tuple[str, str]]:
+    """Units imported for ``locale``.  The file is derived state: one that
+    cannot be read is set aside (``.damaged``) with a warning, never fatal."""
     path = _imported_path(settings, locale)
-    if not path.is_file():
+    try:
+        data, _status = read_regular(path)
+    except FileNotFoundError:
         return []
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return [(str(s), str(t)) for s, t in data]
+    except OSError as exc:
+        raise TMXError(f"cannot read: {exc.strerror}", path=path) from exc
+    try:
+        units = json.loads(data.decode("utf-8"))
+        if not isinstance(units, list):
+            raise ValueError("not a list of units")
+        pairs = []
+        for unit in units:
+            if (
+                not isinstance(unit, list)
+                or len(unit) != 2
+                or not all(isinstance(text, str) for text in unit)
+            ):
+                raise ValueError("not a list of [source, target] pairs")
+            pairs.append((unit[0], unit[1]))
+    except ValueError as exc:  # UnicodeDecodeError and JSON's errors too
+        aside = path.with_name(path.name + ".damaged")
+        os.replace(path, aside)
+        if warnings is not None:
+            warnings.append(
+                f"{path}: unreadable ({str(exc)[:80]}); moved to {aside.name}, "
+                "import the TMX files again"
+            )
+        return []
+    return pairs
 
 
-def load_memory(settings: Settings, locale: str) -> Memory:
+def load_memory(settings: Settings, locale: str, warnings: list[str] | None = None) -> Memory:
     # Our own reviewed work comes first: it wins ties over imported units.
-    return Memory([*catalog_pairs(settings, locale), *imported_pairs(settings, locale)])
+    return Memory([*catalog_pairs(settings, locale), *imported_pairs(settings, locale, warnings)])
 
 
 # -- TMX 1.4 ------------------------------------------------------------------
@@ -178,29 +210,100 @@ def _lang(code: str) -> str:
     return code.replace("-", "_").split("_")[0].lower()
 
 
-def import_tmx(settings: Settings, path: Path) -> dict[str, int]:
-    """Keep the units of a TMX file for the memory; returns units per locale."""
+#: Encodings refused even where Python has a codec: UTF-7 can hide markup
+#: (``+ADw-`` is ``<``), and a parser that does not know it reads other text.
+_REFUSED_ENCODINGS = {"utf_7"}
+_DECLARATION = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
+
+
+def _decode_tmx(data: bytes, path: Path) -> str:
+    """The text of an XML file, decoded by its byte-order mark, or else by
+    its declaration (UTF-8 by default), so that what follows sees the same
+    characters whatever the encoding (a UTF-16 file hides ``<!ENTITY`` from a
+    byte search)."""
+    boms = [
+        (codecs.BOM_UTF32_LE, "utf-32-le"),
+        (codecs.BOM_UTF32_BE, "utf-32-be"),
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ]
+    encoding = None
+    for bom, name in boms:
+        if data.startswith(bom):
+            data, encoding = data[len(bom) :], name
+            break
+    if encoding is None:
+        if data.startswith(b"<\0"):
+            encoding = "utf-16-le"
+        elif data.startswith(b"\0<"):
+            encoding = "utf-16-be"
+        else:
+            match = _DECLARATION.match(data)
+            declared = match.group(1).decode("ascii") if match else "utf-8"
+            try:
+                name = codecs.lookup(declared).name
+            except LookupError:
+                name = ""
+            if not name or name.replace("-", "_") in _REFUSED_ENCODINGS:
+                raise TMXError(
+                    f"the encoding {declared!r} is not supported",
+                    path=path,
+                    line=1,
+                    hint="export the memory as UTF-8 or UTF-16",
+                )
+            encoding = name
     try:
-        data = path.read_bytes()
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise TMXError(
+            f"not valid {encoding}", path=path, line=line, hint="export the memory as UTF-8"
+        ) from exc
+
+
+class _NoDoctype(ET.TreeBuilder):
+    """A tree builder that refuses a document type declaration."""
+
+    def doctype(self, name: str, pubid: str | None, system: str | None) -> None:
+        raise TMXError("DTDs and entities are not accepted in TMX files")
+
+
+def import_tmx(
+    settings: Settings, path: Path, wait: float = 30.0, warnings: list[str] | None = None
+) -> dict[str, int]:
+    """Keep the units of a TMX file for the memory; returns units per locale.
+
+    Holds the root's lock, as sync does: two imports at once would each
+    merge into what the other has not written yet, and one would be lost.
+    """
+    try:
+        data, _status = read_regular(path)
     except OSError as exc:
         raise TMXError(f"cannot read: {exc.strerror}", path=path) from exc
+    text = _decode_tmx(data, path)
     # No DTD, no entities: nothing in a memory file may expand or fetch.
-    upper = data.upper()
-    for refused in (b"<!DOCTYPE", b"<!ENTITY"):
+    upper = text.upper()
+    for refused in ("<!DOCTYPE", "<!ENTITY"):
         at = upper.find(refused)
         if at >= 0:
-            line = data[:at].count(b"\n") + 1
             raise TMXError(
                 "DTDs and entities are not accepted in TMX files",
                 path=path,
-                line=line,
+                line=text.count("\n", 0, at) + 1,
                 hint="export the memory again without a DOCTYPE",
             )
+    # The text is decoded: parse it as UTF-8 without its declaration.
+    body = re.sub(r"^\s*<\?xml[^>]*\?>", "", text, count=1)
+    parser = ET.XMLParser(target=_NoDoctype())
     try:
-        root = ET.fromstring(data)
+        parser.feed(body.encode("utf-8"))
+        root = parser.close()
     except ET.ParseError as exc:
         line = exc.position[0] if exc.position else None
         raise TMXError(f"not valid XML: {exc}", path=path, line=line) from exc
+    except TMXError as exc:
+        raise TMXError(exc.message, path=path, line=1) from None
     if root.tag != "tmx":
         raise TMXError("not a TMX file (no <tmx> root)", path=path, line=1)
     header = root.find("header")
@@ -227,12 +330,13 @@ def import_tmx(settings: Settings, path: Path) -> dict[str, int]:
             if target:
                 found[locale].append((source, target))
     counts: dict[str, int] = {}
-    for locale, pairs in found.items():
-        merged = dict(imported_pairs(settings, locale))
-        merged.update(pairs)
-        atomic_write(
-            _imported_path(settings, locale),
-            json.dumps(sorted(merged.items()), ensure_ascii=False, indent=0).encode("utf-8"),
-        )
-        counts[locale] = len(pairs)
+    with root_lock(settings.state_dir, wait, "memory import"):
+        for locale, pairs in found.items():
+            merged = dict(imported_pairs(settings, locale, warnings))
+            merged.update(pairs)
+            atomic_write(
+                _imported_path(settings, locale),
+                json.dumps(sorted(merged.items()), ensure_ascii=False, indent=0).encode("utf-8"),
+            )
+            counts[locale] = len(pairs)
     return counts

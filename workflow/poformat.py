@@ -91,6 +91,7 @@ import polib
 
 from workflow import _breaks
 from workflow.errors import CatalogError
+from workflow.guard import read_regular
 
 __all__ = ["RenderCache", "format_header", "format_po", "parse_po"]
 
@@ -1422,7 +1423,7 @@ def read_po(path: str | Path) -> polib.POFile:
     """Read and parse a PO or POT file; `CatalogError` names the file and line."""
     file = Path(path)
     try:
-        data = file.read_bytes()
+        data, _status = read_regular(file)
     except OSError as exc:
         raise CatalogError(f"cannot read: {exc.strerror}", path=file) from exc
     try:

@@ -35,6 +35,7 @@ from .files import (
     sha256,
     write_temp,
 )
+from .guard import Kept, kept_count, trusted_catalog
 from .layout import active_keys, merge_keeping_layout
 from .poformat import (
     RenderCache,
@@ -51,13 +52,26 @@ from .sentcache import SentenceStore, cache_key
 from .splice import Parts, splice, splice_template, template_parts, template_parts_of_body
 
 
-def _read(path: Path) -> tuple[bytes | None, list[object] | None]:
+def _read(path: Path, kept: Kept | None = None) -> tuple[bytes | None, list[object] | None]:
     """A file's bytes and its state record (`read_with_status`'s size and
-    mtime, and the bytes' sha256), or Nones."""
+    mtime, and the bytes' sha256), or Nones.
+
+    With ``kept``, the file is a catalog that sync may write over: it is
+    only taken when `guard.trusted_catalog` trusts the read.
+    """
     try:
-        data, status = read_with_status(path)
+        if kept is None:
+            data, status = read_with_status(path)
+        else:
+            data, status = trusted_catalog(path, kept.get(path))
     except FileNotFoundError:
         return None, None
+    except OSError as exc:
+        raise CatalogError(
+            f"cannot read: {exc.strerror}",
+            path=path,
+            hint="move it away: sync writes a missing catalog again",
+        ) from exc
     return data, [status.st_size, status.st_mtime_ns, sha256(data)]
 
 
@@ -127,6 +141,8 @@ class _Planned:
     #: its size and mtime, which the target has once it is renamed.
     tmp: str | None = None
     status: list[object] | None = None
+    #: A catalog's `guard.kept_count` once written (or left as it is).
+    kept: tuple[int, int] | None = None
 
 
 @dataclass
@@ -188,6 +204,8 @@ class _Preparer:
         self.parts: tuple[polib.POFile, list[Parts]] | None = None
         #: The state record (`_read`) of the file `template` or `merged` read last.
         self.seen: list[object] | None = None
+        #: What translators had written in each catalog, as last seen (`workflow.guard`).
+        self.kept = Kept(settings.state_dir, settings.root)
         #: Whether what `merged` returned last is sync's own rendering.
         self.own = True
         #: The page width sync renders at (`Settings.wrap`).
@@ -244,7 +262,11 @@ class _Preparer:
             self.splits.finish()
             return _Prepared(path, slug, error=exc)
         self.cache.clear()
-        pot, planned = self.template(article, own)
+        try:
+            pot, planned = self.template(article, own)
+        except CatalogError as exc:  # the template is no file: nothing to merge into
+            self.splits.finish()
+            return _Prepared(path, slug, error=exc)
         prepared = _Prepared(
             path,
             slug,
@@ -344,7 +366,7 @@ class _Preparer:
         self.own = True
         plain = pot
         pot = self.for_locale(pot, locale)
-        old, self.seen = _read(path)
+        old, self.seen = _read(path, self.kept)
         if old is None:
             if self.body is not None and self.body[0] is pot:
                 # A new catalog's entries are the template's with empty
@@ -436,15 +458,16 @@ def _plan(
     seen: list[object] | None,
 ) -> _Planned:
     data = text.encode("utf-8")
+    kept = None if locale is None else kept_count(text)
     if old == data:
         assert seen is not None  # read along with `old`
-        return _Planned(path, locale, "unchanged", None, None, stats, seen=seen)
+        return _Planned(path, locale, "unchanged", None, None, stats, seen=seen, kept=kept)
     action = "created" if old is None else "updated"
     # Only a catalog's write is conditional on what was read.
     expect = None
     if locale is not None and seen is not None:
         expect = Digest(str(seen[2]))
-    return _Planned(path, locale, action, data, expect, stats, digest=sha256(data))
+    return _Planned(path, locale, action, data, expect, stats, digest=sha256(data), kept=kept)
 
 
 #: Set in each worker process by `_start_worker`.

@@ -46,6 +46,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .config import SEGMENT_MODES as SEGMENT_MODES  # re-exported
+from .errors import ArticleError
 
 #: A table cell that is only a number ("2023", "128.5", "1,234", "-2.4%") is
 #: not an entry for translators: it never reaches a catalog (kind "number")
@@ -240,12 +241,41 @@ encode_title = _escaper('"')
 Slot = SpanSlot | BlockSlot
 
 
+#: How deep lists and block quotes may nest (markdown-it's `maxNesting`,
+#: 20 by default: list depth 10).  Deeper blocks are an error naming their
+#: line: markdown-it would drop the rest of the article without a word.
+NESTING = 100
+_TOO_DEEP = "edition: too deep"
+
+
+def _guard_nesting(md: MarkdownIt) -> MarkdownIt:
+    """Make ``md`` note, in the parse's env, the line where nesting ran out."""
+    md.options["maxNesting"] = NESTING
+    tokenize = md.block.tokenize
+
+    def guarded(state: Any, start: int, end: int) -> None:
+        if state.level >= NESTING and _TOO_DEEP not in state.env:
+            line = state.skipEmptyLines(start)
+            if line < end and state.sCount[line] >= state.blkIndent:
+                state.env[_TOO_DEEP] = line
+        tokenize(state, start, end)
+
+    md.block.tokenize = guarded  # type: ignore[method-assign,assignment]
+    return md
+
+
+def too_deep(env: dict[str, Any]) -> int | None:
+    """The 0-based line where a parse with this env ran out of nesting, if it did."""
+    line = env.get(_TOO_DEEP)
+    return line if isinstance(line, int) else None
+
+
 @lru_cache(maxsize=1)
 def markdown_parser() -> MarkdownIt:
     """The one Markdown dialect of the project: CommonMark with GFM tables."""
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("commonmark", {"html": True}).enable("table")
+    return _guard_nesting(MarkdownIt("commonmark", {"html": True}).enable("table"))
 
 
 @lru_cache(maxsize=1)
@@ -261,7 +291,7 @@ def block_parser() -> MarkdownIt:
     """
     from markdown_it import MarkdownIt
 
-    md = MarkdownIt("commonmark", {"html": True}).enable("table")
+    md = _guard_nesting(MarkdownIt("commonmark", {"html": True}).enable("table"))
     md.core.ruler.disable(["inline", "text_join"])
     return md
 
@@ -791,6 +821,13 @@ def segment_body(
         raise ValueError(f"unknown segment mode {mode!r}")
     b = _Builder(body, first_line, offset, mode, base, lines)
     tokens = block_parser().parse(body, b.env)
+    deep = too_deep(b.env)
+    if deep is not None:
+        raise ArticleError(
+            f"lists or block quotes nested more than {NESTING} levels deep",
+            line=first_line + deep,
+            hint="nest less: the text from this line on would be lost",
+        )
     containers: list[str] = []
     counters = {"paragraph": 0, "heading": 0, "list_item": 0, "quote": 0, "table": 0, "image": 0}
     paragraphs_in: list[int] = []  # paragraphs seen in each open container

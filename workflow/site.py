@@ -49,10 +49,11 @@ from .catalog import JOINED, State, entry_state
 from .config import Settings
 from .errors import EXIT_USAGE, ConfigError, WorkflowError
 from .files import atomic_write, fsync_dir, root_lock, sha256, syncfs
+from .guard import read_regular
 from .links import Available, article_link, linked_slugs, page_href
 from .poformat import read_po
 from .progress import Progress, no_progress
-from .segment import Segment
+from .segment import NESTING, Segment
 from .status import Edition, collect
 
 #: Bumped when the page-building code changes, so old pages are re-rendered.
@@ -104,7 +105,11 @@ def safe_url(url: str) -> bool:
 
 
 def markdown_renderer() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
+    # As deep as segmenting allows (`workflow.segment.NESTING`): an article
+    # nested deeper is refused there, so nothing is dropped here.
+    md = MarkdownIt(
+        "commonmark", {"html": False, "typographer": False, "maxNesting": NESTING}
+    ).enable("table")
     md.validateLink = safe_url  # type: ignore[method-assign]
     return md
 
@@ -531,14 +536,17 @@ def _site_key(settings: Settings, site: dict[str, Any]) -> str:
     return h.hexdigest()
 
 
-def _input_hash(settings: Settings, slug: str, text: bytes, site_key: str) -> str:
+def _input_hash(settings: Settings, slug: str, article: Path, site_key: str) -> str:
+    """What an article's pages are built from.  A file that cannot be read
+    (`collect` reports it) makes a key no build was ever made from."""
     h = hashlib.sha256(site_key.encode("utf-8") + b"\0")
-    h.update(text)
-    h.update(b"\0")
-    for locale in settings.locales:
-        path = settings.po_path(locale, slug)
-        with contextlib.suppress(FileNotFoundError):
-            h.update(path.read_bytes())
+    for path in [article, *(settings.po_path(locale, slug) for locale in settings.locales)]:
+        try:
+            h.update(read_regular(path)[0])
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return "unreadable"
         h.update(b"\0")
     return h.hexdigest()
 
@@ -623,7 +631,7 @@ def _manifest_entry(
         "key": key,
         "source": sha256(article.text.encode("utf-8")),
         "catalogs": {
-            loc: sha256(settings.po_path(loc, article.slug).read_bytes())
+            loc: sha256(read_regular(settings.po_path(loc, article.slug))[0])
             for loc in settings.locales
         },
         "authors": list(article.front_matter.authors),
@@ -751,10 +759,7 @@ def _plan(
 ) -> _Plan:
     """Decide what each article contributes; render the ones that changed."""
     sources = {p.stem: p for p in paths}
-    keys = {
-        slug: _input_hash(settings, slug, path.read_bytes(), site_key)
-        for slug, path in sources.items()
-    }
+    keys = {slug: _input_hash(settings, slug, path, site_key) for slug, path in sources.items()}
     # An article built from exactly these inputs was ready then and is ready
     # now: it needs no parsing, reading of catalogs or checking.
     unchanged = {slug for slug in sources if previous.get(slug, {}).get("key") == keys[slug]}
@@ -786,8 +791,11 @@ def _plan(
     for done, slug in enumerate(sorted(sources)):
         progress("rendering pages", done, len(sources))
         if slug in unchanged:
-            text = sources[slug].read_text(encoding="utf-8")
-            if previous[slug].get("fallback", []) == fallback(text):
+            try:
+                text = read_regular(sources[slug])[0].decode("utf-8", errors="replace")
+            except OSError:
+                text = ""  # read a moment ago for its key: keep what was built
+            if not text or previous[slug].get("fallback", []) == fallback(text):
                 articles[slug] = previous[slug]
                 report.reused.append(slug)
                 report.published.append(slug)

@@ -43,10 +43,11 @@ from .checks import (
     word_list_path,
 )
 from .config import Settings
-from .errors import WorkflowError
+from .errors import CatalogError, WorkflowError
 from .files import sha256
 from .glossary import fingerprint as glossary_fingerprint
 from .glossary import load_glossary
+from .guard import read_regular
 from .ledger import Ledger
 from .poformat import read_po
 from .progress import Progress, no_progress
@@ -276,7 +277,7 @@ def edition_status(
 # -- the warm path: results cached by content hash -------------------------------
 
 #: Bumped whenever counting or checking changes, so old results are recomputed.
-CACHE_VERSION = "7"
+CACHE_VERSION = "8"
 _STATES = {s.value: s for s in State}
 _SEVERITIES = {s.value: s for s in Severity}
 
@@ -286,7 +287,7 @@ def _fingerprint(settings: Settings, locale: str) -> str:
     spelling = "hunspell" if shutil.which("hunspell") else "-"
     words = word_list_path(settings, locale)
     try:
-        own = sha256(words.read_bytes())
+        own = sha256(read_regular(words)[0])
     except OSError:
         own = "-"
     msgfmt = "msgfmt" if shutil.which("msgfmt") else "-"
@@ -526,6 +527,13 @@ def collect(
     if paths:
         check = sync(settings, paths, check=True, all_articles=False)
         stale_files = {c.path for c in check.written}
+        # A template sync cannot read (a directory, a FIFO...): its article's
+        # catalogs cannot be known up to date.  Catalogs are reported below.
+        for error in check.errors:
+            if error.path is not None and error.path.endswith(".pot"):
+                errors.append(error)
+                slug = Path(error.path).name.removesuffix(".pot")
+                stale_files.update(settings.po_path(loc, slug) for loc in locales)
     engines: dict[str, dict[str, EngineStats]] = {loc: {} for loc in locales}
     statuses: list[ArticleStatus] = []
     cache = _Cache(settings)
@@ -540,7 +548,7 @@ def collect(
         for done, path in enumerate(paths):
             progress("reading articles and catalogs", done, len(paths))
             try:
-                data = path.read_bytes()
+                data, _status = read_regular(path)
                 info, n_segments, n_words, article_key, article = _article_info(
                     path, data, cache, settings
                 )
@@ -556,12 +564,17 @@ def collect(
                 po_path = settings.po_path(locale, info.slug)
                 outdated = po_path in stale_files
                 try:
-                    po_bytes = po_path.read_bytes()
+                    po_bytes, _status = read_regular(po_path)
                 except FileNotFoundError:
                     distinct = cache.distinct(article_key)
                     if distinct is None:  # no cache: parse again
                         distinct = _distinct(load_article(path, settings.segment))
                     editions[locale] = edition_status(distinct, None, locale, settings, outdated)
+                    continue
+                except OSError as exc:  # a directory, a FIFO, a loop...
+                    error = CatalogError(f"cannot read: {exc.strerror}", path=po_path)
+                    errors.append(error)
+                    editions[locale] = Edition(locale, outdated=outdated, unreadable=str(error))
                     continue
                 key = f"{fingerprints[locale]}|{article_sha}|{sha256(po_bytes)}"
                 found = cache.edition(key, details)

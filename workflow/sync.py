@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from .config import FORMAT_VERSION, Settings
 from .errors import CatalogError, WorkflowError
 from .files import ANY, WriteBatch, atomic_move, atomic_write, root_lock, sha256
+from .guard import Kept, kept_count, read_regular
 
 if TYPE_CHECKING:
     from threading import Thread
@@ -45,9 +46,9 @@ if TYPE_CHECKING:
 #: article is segmented again.  5, 6: number-only cells leave the catalogs and
 #: every `#.` names its heading, so every catalog is merged again.  7: a
 #: catalog left as another tool wrote it is recorded too, with a fourth field
-#: saying whether the bytes are sync's own rendering.  8: the glossary's
-#: terms in the ``#.`` comments (`workflow.glossary`).
-STATE_VERSION = 8
+#: saying whether the bytes are sync's own rendering.  8 (main), 9: the
+#: glossary's terms in the ``#.`` comments (`workflow.glossary`).
+STATE_VERSION = 9
 #: How often a catalog that keeps changing under us is merged again.
 _RETRIES = 5
 
@@ -113,11 +114,21 @@ class _State:
         #: Descriptors of directories `_stat` resolves names from, by name.
         self._dirs: dict[str, int] = {}
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            data = json.loads(read_regular(self.path)[0])
         except (OSError, ValueError):
-            return
-        if data.get("version") == STATE_VERSION and data.get("settings") == self.fingerprint:
-            self.articles = data.get("articles", {})
+            return  # derived state: a damaged file is rebuilt
+        if (
+            isinstance(data, dict)
+            and data.get("version") == STATE_VERSION
+            and data.get("settings") == self.fingerprint
+            and isinstance(articles := data.get("articles", {}), dict)
+            and all(
+                isinstance(files, dict)
+                and all(isinstance(r, list) and len(r) >= 2 for r in files.values())
+                for files in articles.values()
+            )
+        ):
+            self.articles = articles
             self.dirty = False
 
     def key(self, path: Path) -> str:
@@ -170,11 +181,11 @@ class _State:
                 return False
             try:
                 st = self._stat(name)
-            except FileNotFoundError:
-                return False
-            if was[1] == st.st_mtime_ns and was[0] == st.st_size:
-                continue
-            if was[0] != st.st_size or sha256(Path(name).read_bytes()) != was[2]:
+                if was[1] == st.st_mtime_ns and was[0] == st.st_size:
+                    continue
+                if was[0] != st.st_size or sha256(read_regular(name)[0]) != was[2]:
+                    return False
+            except OSError:  # gone, or no file any more: prepared, and reported there
                 return False
             restat[key] = [st.st_size, st.st_mtime_ns, *was[2:]]
         if restat:
@@ -252,6 +263,16 @@ class _Syncer:
         #: Articles whose files are all staged, with their files' state
         #: records as this run read or staged them; recorded once committed.
         self.done: list[tuple[str, list[Path], dict[Path, list[object] | None]]] = []
+        #: Catalogs staged or left alone, with what translators had written
+        #: in them (`guard.kept_count`): recorded once on disk.
+        self.counts: dict[Path, tuple[int, int]] = {}
+        self._kept: Kept | None = None
+
+    @property
+    def kept(self) -> Kept:
+        if self._kept is None:
+            self._kept = Kept(self.settings.state_dir, self.settings.root)
+        return self._kept
 
     @property
     def preparer(self) -> _Preparer:
@@ -279,6 +300,8 @@ class _Syncer:
         records: dict[Path, list[object] | None] = {prepared.path: prepared.source}
         for planned in prepared.files:
             self.report.changes.append(FileChange(planned.path, planned.action, planned.stats))
+            if planned.kept is not None:
+                self.counts[planned.path] = planned.kept
             if planned.tmp is None:  # unchanged, or --check
                 seen = planned.seen
                 records[planned.path] = None if seen is None else [*seen[:3], planned.own]
@@ -317,10 +340,12 @@ class _Syncer:
                 except CatalogError as exc:
                     self.report.errors.append(exc)
                     failed.add(slug)
+                    self.counts.pop(path, None)
                     break
                 single = WriteBatch()
                 single.stage(path, text.encode("utf-8"), expect=old)
                 if not single.commit():
+                    self.counts[path] = kept_count(text)
                     break
             else:
                 self.report.errors.append(
@@ -331,7 +356,12 @@ class _Syncer:
                     )
                 )
                 failed.add(slug)
+                self.counts.pop(path, None)
         self.redo.clear()
+        if not self.check:
+            for path, count in self.counts.items():
+                self.kept.set(path, count)
+        self.counts.clear()
         for slug, watched, records in self.done:
             if slug in failed:
                 self.state.forget(slug)
@@ -472,6 +502,8 @@ def sync(
                         report.pruned.extend(prune(settings, slug))
             if not check:
                 state.save()
+                if syncer._kept is not None:
+                    syncer.kept.save()
         finally:
             syncer.batch.discard()
             if splits_saver is not None:
