@@ -48,7 +48,7 @@ from .layout import rewrite_keeping_layout
 from .ledger import Draft, Ledger
 from .markup import PlaceholderError, Protected, protect, restore
 from .memory import DEFAULT_THRESHOLD, load_memory
-from .poformat import parse_po, read_po
+from .poformat import decode_po, parse_po, read_po
 
 DEFAULT_ROUTES: dict[str, tuple[str, ...]] = {
     "be": ("memory", "pivot:ru+apertium"),
@@ -503,13 +503,7 @@ def _read_catalog(path: Path, kept: Kept) -> tuple[bytes, polib.POFile]:
         old, _status = trusted_catalog(path, kept.get(path))
     except OSError as exc:
         raise CatalogError(f"cannot read: {exc.strerror}", path=path) from exc
-    try:
-        text = old.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = old[: exc.start].count(b"\n") + 1
-        raise CatalogError(
-            "not UTF-8", path=path, line=line, hint="save the file as UTF-8"
-        ) from exc
+    text = decode_po(old, path)
     po = parse_po(text, str(path))
     kept.set(path, kept_count(text))
     return old, po

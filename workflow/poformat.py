@@ -1426,11 +1426,16 @@ def read_po(path: str | Path) -> polib.POFile:
         data, _status = read_regular(file)
     except OSError as exc:
         raise CatalogError(f"cannot read: {exc.strerror}", path=file) from exc
+    return parse_po(decode_po(data, file), str(file))
+
+
+def decode_po(data: bytes, path: Path) -> str:
+    """A catalog's bytes as text; `CatalogError` names the line of a byte
+    that is not UTF-8."""
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise CatalogError(
-            "not UTF-8", path=file, line=line, hint="save the file as UTF-8"
+            "not UTF-8", path=path, line=line, hint="save the file as UTF-8"
         ) from exc
-    return parse_po(text, str(file))

@@ -39,6 +39,7 @@ from .guard import Kept, kept_count, trusted_catalog
 from .layout import active_keys, merge_keeping_layout
 from .poformat import (
     RenderCache,
+    decode_po,
     format_body,
     format_header,
     format_po,
@@ -75,16 +76,6 @@ def _read(path: Path, kept: Kept | None = None) -> tuple[bytes | None, list[obje
     return data, [status.st_size, status.st_mtime_ns, sha256(data)]
 
 
-def _decode(data: bytes, path: Path) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise CatalogError(
-            "not UTF-8", path=path, line=line, hint="save the file as UTF-8"
-        ) from exc
-
-
 def _with_date(po: polib.POFile, name: str, value: str, body: str, width: int) -> str:
     """The catalog's text with a header field set, its entries already rendered."""
     po.metadata[name] = value
@@ -108,7 +99,7 @@ def _creation_date(old: bytes, path: Path) -> str | None:
     decides the same as parsing every entry, for a fraction of the cost.
     """
     try:
-        head = _decode(old.split(b"\n\n", 1)[0], path)
+        head = decode_po(old.split(b"\n\n", 1)[0], path)
         return parse_header(head, str(path)).metadata.get("POT-Creation-Date")
     except CatalogError:
         return None  # our own file, damaged: regenerate it
@@ -314,7 +305,7 @@ class _Preparer:
         if old is not None and own and self.seen is not None and self.seen[2] in own:
             # Sync's own rendering: reuse its lines (see workflow.splice).
             with contextlib.suppress(CatalogError):
-                spliced = splice_template(pot, _decode(old, path), self.cache, width)
+                spliced = splice_template(pot, decode_po(old, path), self.cache, width)
         parts: list[Parts] | None
         same: bool | None = None
         if spliced is not None:
@@ -381,7 +372,7 @@ class _Preparer:
                     return head + self.body[1], None, MergeStats(added=len(pot))
             po = new_catalog(pot, locale, self.settings, self.stamp)
             return format_po(po, width, self.cache), None, MergeStats(added=len(pot))
-        text = _decode(old, path)
+        text = decode_po(old, path)
         was_own = bool(own) and self.seen is not None and self.seen[2] in own
         spliced = None
         if was_own:
@@ -444,7 +435,7 @@ def _glossary_differs(
 def _same_entries(pot: polib.POFile, old: bytes, path: Path) -> bool:
     """Whether the old template ``old`` has exactly ``pot``'s entries."""
     try:
-        return active_keys(parse_po(_decode(old, path), str(path))) == {key_of(t) for t in pot}
+        return active_keys(parse_po(decode_po(old, path), str(path))) == {key_of(t) for t in pot}
     except CatalogError:
         return False
 
