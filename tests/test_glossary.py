@@ -245,3 +245,47 @@ def test_a_bad_glossary_row_is_reported_with_its_line(
     code, out, err = run(capsys, "sync", "--root", str(glossary_root), "-q")
     assert code == 3
     assert "locales/ru/glossary.csv:1: the header names the columns term, rendering" in err
+
+
+def test_drafts_are_post_checked_against_the_glossary(
+    capsys: pytest.CaptureFixture[str], glossary_root: Path
+) -> None:
+    """Any engine's draft (here the loopback LibreTranslate) lacking a term's
+    rendering says so in a translator comment, and the report counts it."""
+    from tests.libre_server import LibreServer
+
+    root = glossary_root
+    path = root / "locales" / "be" / f"{ARTICLE}.po"
+    po = read_po(path)
+    union = [e for e in po if not e.obsolete and "Union State" in e.msgid and e.msgctxt is None]
+    other = next(e for e in po if e.msgid.startswith("The signing received"))
+    for entry in [*union[:2], other]:
+        entry.msgstr = ""
+    path.write_text(format_po(po), encoding="utf-8")
+    with LibreServer() as server:
+        (root / "pyproject.toml").write_text(
+            '[tool.edition]\nlocales = ["be", "ru"]\n'
+            f'[tool.edition.engines.libre]\nurl = "{server.url}"\n',
+            encoding="utf-8",
+        )
+        # The first Union State entry comes back with the house form, the
+        # others as the fake engine leaves them (English with a "[be] " prefix).
+        first = union[0].msgid[:20]
+        server.transform_next(
+            fn=lambda text: (
+                text.replace("Union State", "Саюзнай дзяржавы") if first in text else text
+            )
+        )
+        code, out, err = run(
+            capsys, "draft", "--root", str(root), "--locale", "be", "--engine", "libre", "--json"
+        )
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["total"] == 3 and report["glossary_misses"] == {"be": 1}
+    after = {e.msgid: e for e in read_po(path)}
+    notes = {m: e.tcomment for m, e in after.items() if "glossary:" in e.tcomment}
+    assert len(notes) == 1
+    ((msgid, note),) = notes.items()
+    assert "Union State" in msgid and "[be] " in after[msgid].msgstr
+    assert note.endswith("glossary: the draft lacks Саюзная дзяржава (Union State)")
+    assert "glossary:" not in after[other.msgid].tcomment  # no term in it

@@ -640,6 +640,11 @@ def cmd_draft(args: argparse.Namespace) -> int:
             print(f"{verb} {n:5} {locale} {'entry' if n == 1 else 'entries'} with {engine}")
         for name, reason in report.dropped.items():
             print(f"engine {name} dropped for this run: {reason}")
+        for locale, n in sorted(report.glossary.items()):
+            print(
+                f"glossary: {n:5} {locale} {'draft lacks' if n == 1 else 'drafts lack'} a "
+                "term's house rendering (see their '# glossary:' comment)"
+            )
         if args.verbose:
             for f in report.failed:
                 print(f"not drafted: {f.locale} {f.slug}: {f.msgid[:60]!r}: {f.reason}")
