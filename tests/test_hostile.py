@@ -569,6 +569,8 @@ def test_13_a_slug_with_a_trailing_newline_is_refused(
         ("[tool.edition.checks]\nquotes = 5\n", "quotes must be a table"),
         ("[tool.edition.checks]\ndisable = 'spelling'\n", "disable must be a list"),
         ("[tool.edition.checks]\nquote = {be = '«»'}\n", "did you mean 'quotes'?"),
+        ("[tool.edition.checks]\nwords = ['x', 3]\n", "words must be a list of text"),
+        ("[tool.edition.checks]\nword = ['x']\n", "did you mean 'words'?"),
         ("[tool.edition.memory]\nthreshhold = 80\n", "did you mean 'threshold'?"),
         ("[tool.edition.memory]\nthreshold = true\n", "threshold must be a whole percent"),
         ("[tool.edition.site]\ntitel = 'x'\n", "did you mean 'title'?"),
