@@ -56,15 +56,25 @@ def newsroom(tmp_path: Path) -> Path:
     (root / "articles").mkdir(parents=True)
     for lang in ("be", "ru"):
         (root / "locales" / lang).mkdir(parents=True)
+    sample = [p.stem for p in sorted((REPO / "articles").glob("*.md"))]
     for n in range(COPIES):
+
+        def renamed(text: str, n: int = n) -> str:
+            """Links between the sample's articles go to the same copy's."""
+            for other in sample:
+                text = text.replace(f"({other}.md)", f"({other}-{n}.md)")
+            return text
+
         for article in sorted((REPO / "articles").glob("*.md")):
             slug = f"{article.stem}-{n}"
-            shutil.copy(article, root / "articles" / f"{slug}.md")
+            text = article.read_text(encoding="utf-8")
+            (root / "articles" / f"{slug}.md").write_text(renamed(text), encoding="utf-8")
             for lang in ("be", "ru"):
-                shutil.copy(
-                    REPO / "locales" / lang / f"{article.stem}.po",
-                    root / "locales" / lang / f"{slug}.po",
-                )
+                po = read_po(REPO / "locales" / lang / f"{article.stem}.po")
+                for entry in po:
+                    entry.msgid, entry.msgstr = renamed(entry.msgid), renamed(entry.msgstr)
+                target = root / "locales" / lang / f"{slug}.po"
+                target.write_text(format_po(po), encoding="utf-8")
     code, out = _run(root, "sync", "-q")
     assert code == 0, out
     return root

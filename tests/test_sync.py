@@ -442,7 +442,9 @@ def test_a_new_catalog_reuses_the_rendered_template_exactly(root: Path) -> None:
         assert prepared.files[0].data == format_po(pot).encode("utf-8")
         for planned in prepared.files[1:]:
             assert planned.locale is not None and planned.action == "created"
-            po = new_catalog(pot, planned.locale, settings, "2024-05-27 08:53+0000")
+            # With the locale's glossary terms in the comments (workflow.glossary).
+            template = preparer.for_locale(pot, planned.locale)
+            po = new_catalog(template, planned.locale, settings, "2024-05-27 08:53+0000")
             assert planned.data == format_po(po).encode("utf-8")
 
 

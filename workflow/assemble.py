@@ -8,6 +8,10 @@ a held edition's earlier file is left as it was.  With ``include_all`` every
 edition is written, and one that is not ready says so in its front matter:
 ``draft: true`` (which Hugo and MkDocs leave unpublished) and
 ``english_segments: N``, the number of entries still in English.
+
+Links to other articles (`workflow.links`) stay as written where the linked
+article's edition in the same language is ready (the files sit side by side
+in ``OUT/<locale>/``), and point to the English file otherwise.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from .article import Article
 from .config import Settings
 from .errors import WorkflowError
 from .files import WriteBatch
+from .links import linked_slugs, rewrite_markdown
 from .progress import Progress, no_progress
 from .site import _lookup, _reasons
 from .status import Edition, collect
@@ -86,17 +91,27 @@ def assemble(
 ) -> AssembleReport:
     report = AssembleReport()
     targets = [loc for loc in locales if loc != settings.source]
+    # The articles linked to are looked at too: a link goes to the same
+    # edition of the linked article only if that edition is ready.
+    chosen = {a.slug for a in articles}
+    linked = sorted({s for a in articles for s in linked_slugs(a.text)} - chosen)
+    extra = [p for p in (settings.articles_dir / f"{s}.md" for s in linked) if p.is_file()]
     status = (
-        collect(settings, [Path(a.path) for a in articles], targets, progress=progress)
+        collect(settings, [Path(a.path) for a in articles] + extra, targets, progress=progress)
         if targets
         else None
     )
     editions: dict[tuple[str, str], Edition] = {}
     if status is not None:
-        report.errors.extend(status.errors)
+        report.errors.extend(e for e in status.errors if Path(str(e.path or "")) not in extra)
         for st in status.articles:
             for loc, ed in st.editions.items():
                 editions[(st.article.slug, loc)] = ed
+
+    def available(slug: str, locale: str) -> bool:
+        found = editions.get((slug, locale))
+        return found is not None and found.ready
+
     batch = WriteBatch()
     try:
         for done, article in enumerate(articles):
@@ -114,6 +129,7 @@ def assemble(
                 except WorkflowError as exc:
                     report.errors.append(exc)
                     continue
+                text = rewrite_markdown(text, locale, settings.source, available)
                 if not ready:
                     english = _english(found, article) if found else len(article.segments)
                     text = mark_draft(text, english)

@@ -587,6 +587,22 @@ def check_mixed_script(pair: Pair) -> Iterator[str]:
 # -- running -----------------------------------------------------------------
 
 
+@check("glossary", Severity.WARNING)
+def check_glossary(pair: Pair) -> Iterator[str]:
+    """A term of the locale's glossary in the English, and no form of its
+    rendering in the translation (matched by stem: `workflow.glossary`)."""
+    if pair.settings is None:
+        return
+    from .glossary import load_glossary, renders
+
+    for term in load_glossary(pair.settings, pair.locale).in_source(pair.source):
+        if not renders(term.target, pair.translation):
+            yield (
+                f"the English has '{term.source}', which the glossary renders as "
+                f"'{term.target}' ({term.where}), and the translation has no form of it"
+            )
+
+
 def translations(entry: polib.POEntry) -> list[tuple[str, str]]:
     """(source, translation) pairs of an entry's non-empty msgstr forms."""
     if entry.msgid_plural:
@@ -1106,4 +1122,41 @@ def check_structure(article: Article, po: polib.POFile) -> list[Finding]:
                 entry.linenum or None,
             )
         )
+    return findings
+
+
+def check_links(article: Article, po: polib.POFile, known: frozenset[str]) -> list[Finding]:
+    """Links to articles (`workflow.links`) that do not exist, as errors on
+    the entries that hold them: in the English (naming the article's line)
+    or put there by the translation."""
+    from .links import article_links, line_of
+
+    where = f"articles/{article.slug}.md"
+    lines: dict[str, list[int]] = {}
+    for found in article_links(article.text):
+        if found.link.slug not in known:
+            lines.setdefault(found.href, []).append(line_of(article.text, found.start))
+    findings: list[Finding] = []
+    for entry in po:
+        if entry.obsolete:
+            continue
+        for text, whose in ((entry.msgid, "the English"), (entry.msgstr, "the translation")):
+            for found in article_links(text):
+                slug = found.link.slug
+                if slug in known or (whose == "the translation" and found.href in entry.msgid):
+                    continue
+                at = ", ".join(f"{where}:{n}" for n in lines.get(found.href, []))
+                place = f" ({at})" if at else ""
+                findings.append(
+                    Finding(
+                        "links",
+                        Severity.ERROR,
+                        f"{whose} links to {found.href!r}{place}, and there is no article "
+                        f"'{slug}' in articles/ (correct the link's target, or write that "
+                        "article)",
+                        entry.msgctxt,
+                        entry.msgid,
+                        entry.linenum or None,
+                    )
+                )
     return findings

@@ -533,6 +533,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 *settings.article_paths(),
                 *settings.locales_dir.glob("*/*.po"),
                 *settings.locales_dir.glob("*/words.txt"),
+                *settings.locales_dir.glob("*/glossary.*"),
                 settings.root / "pyproject.toml",
             ]
             mark = (len(files), newest_change(files))
@@ -543,13 +544,34 @@ def cmd_serve(args: argparse.Namespace) -> int:
             seen.append(mark)
 
     refresh()  # fresh from the start, never one left by an earlier run
+    from .preview import default_out, preview
+
+    shown: list[tuple[int, int]] = []
+
+    def refresh_preview() -> None:
+        """Render the preview again when an article, catalog or setting changed."""
+        with lock:
+            files = [
+                *settings.article_paths(),
+                *settings.locales_dir.glob("*/*.po"),
+                settings.root / "pyproject.toml",
+            ]
+            mark = (len(files), newest_change(files))
+            if shown and shown[-1] == mark and (default_out(settings) / "index.html").is_file():
+                return
+            preview(settings, settings.article_paths(), settings.locales)
+            shown.append(mark)
+
     try:
         serve(
             out,
             dashboard,
             args.port,
-            announce=lambda url: print(f"serving {url} (dashboard: {url}status.html)", flush=True),
+            announce=lambda url: print(
+                f"serving {url} (dashboard: {url}status.html, preview: {url}preview/)", flush=True
+            ),
             refresh=refresh,
+            preview=(default_out(settings), refresh_preview),
         )
     except OSError as exc:
         reason = "is in use" if exc.errno in (98, 48) else f"cannot be opened ({exc.strerror})"
@@ -560,6 +582,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
         return errors.EXIT_USAGE
     return errors.EXIT_OK
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    from .preview import STATES, preview
+
+    settings = load_settings(args.root)
+    locales = _locales(settings, args.locale)
+    paths = select_articles(settings, args.article)
+    bar = Bar(args.quiet)
+    try:
+        report = preview(
+            settings, paths, locales, Path(args.out) if args.out else None, progress=bar
+        )
+    finally:
+        bar.clear()
+    for error in report.errors:
+        _report(error)
+    summary = ", ".join(f"{report.counts[s]} {s}" for s in STATES)
+    print(f"{plural(len(report.pages), 'page')} previewed (segments: {summary}); not published")
+    print(report.out)
+    return errors.EXIT_BAD_INPUT if report.errors else errors.EXIT_OK
 
 
 def cmd_draft(args: argparse.Namespace) -> int:
@@ -597,6 +640,11 @@ def cmd_draft(args: argparse.Namespace) -> int:
             print(f"{verb} {n:5} {locale} {'entry' if n == 1 else 'entries'} with {engine}")
         for name, reason in report.dropped.items():
             print(f"engine {name} dropped for this run: {reason}")
+        for locale, n in sorted(report.glossary.items()):
+            print(
+                f"glossary: {n:5} {locale} {'draft lacks' if n == 1 else 'drafts lack'} a "
+                "term's house rendering (see their '# glossary:' comment)"
+            )
         if args.verbose:
             for f in report.failed:
                 print(f"not drafted: {f.locale} {f.slug}: {f.msgid[:60]!r}: {f.reason}")
@@ -642,6 +690,31 @@ def cmd_memory(args: argparse.Namespace) -> int:
             print(f"warning: {warning}", file=sys.stderr)
         detail = ", ".join(f"{n} {loc}" for loc, n in sorted(counts.items())) or "none"
         print(f"imported units from {path}: {detail}")
+    return errors.EXIT_OK
+
+
+def cmd_glossary(args: argparse.Namespace) -> int:
+    from .glossary import export_tbx, import_tbx
+
+    settings = load_settings(args.root)
+    locales = _locales(settings, args.locale)
+    path = Path(args.file)
+    if args.action == "export":
+        terms, bad = export_tbx(settings, path, locales)
+        for error in bad:
+            _report(error)
+        print(f"wrote {plural(terms, 'term')} ({', '.join(locales)}) to {path}")
+        return errors.EXIT_BAD_INPUT if bad else errors.EXIT_OK
+    if not path.is_file():
+        raise errors.WorkflowError("no such file", path=path, hint="give the TBX file to import")
+    results = import_tbx(settings, path, locales)
+    for r in results:
+        print(
+            f"{r.file.relative_to(settings.root)}: {r.added} added, {r.updated} updated, "
+            f"{r.unchanged} unchanged"
+        )
+    if not results:
+        print(f"no terms for {', '.join(locales)} in {path}")
     return errors.EXIT_OK
 
 
@@ -809,6 +882,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE.tmx")
 
     p = command(
+        "glossary",
+        cmd_glossary,
+        "Export the house terminology (locales/<lang>/glossary.csv or .tbx) as TBX-Basic, "
+        "or import a TBX glossary (Weblate's export) into it.",
+        "edition glossary export --locale be glossary-be.tbx",
+    )
+    p.add_argument("action", choices=["export", "import"])
+    p.add_argument("file", metavar="FILE.tbx")
+    p.add_argument("--locale", action="append", metavar="L", help="only this locale (repeatable)")
+
+    p = command(
         "publish",
         cmd_publish,
         "Build the static site: each article in every language, or not at all.",
@@ -854,13 +938,27 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(
         "serve",
         cmd_serve,
-        "Preview the built site and the status dashboard on 127.0.0.1.",
+        "Preview the built site, the status dashboard and the translators' preview on 127.0.0.1.",
         "edition serve --port 8000",
     )
     p.add_argument("--out", metavar="DIR", help="the built site (default: site/ in the root)")
     p.add_argument(
         "--port", type=port_number, default=8000, help="port on 127.0.0.1 (default 8000; 0: any)"
     )
+
+    p = command(
+        "preview",
+        cmd_preview,
+        "Render each edition as it would publish now, drafts, stale entries and gaps marked "
+        "with their PO file and line, for translators (never into the published site).",
+        "edition preview --locale be --article week-21-union-state-tax-accord",
+    )
+    p.add_argument("--locale", action="append", metavar="L", help="only this locale (repeatable)")
+    p.add_argument(
+        "--article", action="append", metavar="SLUG", help="only this article (repeatable)"
+    )
+    p.add_argument("--out", metavar="DIR", help="where the pages go (default: .edition/preview/)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     p = command(
         "weblate",

@@ -43,6 +43,7 @@ from .config import Settings
 from .engines import Engine, EngineError, call_with_retries, make_engine
 from .errors import CatalogError, ConfigError, WorkflowError
 from .files import WriteBatch, root_lock
+from .glossary import Glossary, load_glossary, renders
 from .guard import Kept, kept_count, trusted_catalog
 from .layout import rewrite_keeping_layout
 from .ledger import Draft, Ledger
@@ -88,6 +89,10 @@ class DraftReport:
     #: Caches found damaged and started afresh.
     warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
+    #: Drafts (written, or that would be) whose text lacks a glossary term's
+    #: rendering (`workflow.glossary`), per locale: each says so in a
+    #: ``glossary:`` translator comment.
+    glossary: Counter[str] = field(default_factory=Counter)
 
     @property
     def faults(self) -> list[Failure]:
@@ -111,6 +116,7 @@ class DraftReport:
             "texts_sent": self.sent,
             "dropped_engines": self.dropped,
             "written": [str(p) for p in self.written],
+            "glossary_misses": dict(sorted(self.glossary.items())),
         }
 
 
@@ -486,6 +492,15 @@ def _empty(entry: polib.POEntry) -> bool:
     )
 
 
+def glossary_misses(glossary: Glossary, source: str, draft: str) -> str | None:
+    """The post-check of a draft from any engine: a translator comment line
+    naming the glossary terms of ``source`` whose rendering ``draft`` lacks."""
+    missing = [t for t in glossary.in_source(source) if not renders(t.target, draft)]
+    if not missing:
+        return None
+    return "glossary: the draft lacks " + "; ".join(f"{t.target} ({t.source})" for t in missing)
+
+
 def _with_draft(entry: polib.POEntry, label: str, text: str, matched: str | None = None) -> None:
     entry.msgstr = text
     if "fuzzy" not in entry.flags:
@@ -521,11 +536,15 @@ def _write_catalog(
         old, po = _read_catalog(path, kept)
         applied: list[tuple[Key, str, str]] = []
         changed: set[int] = set()
+        glossary = load_glossary(settings, path.parent.name)
         for entry in po:
             key = (entry.msgctxt, entry.msgid)
             if key in drafts and _empty(entry):
                 label, text = drafts[key]
                 _with_draft(entry, label, text, (matched or {}).get(key))
+                note = glossary_misses(glossary, entry.msgid, text)
+                if note is not None:
+                    entry.tcomment += "\n" + note
                 applied.append((key, label, text))
                 changed.add(id(entry))
         if not applied:
@@ -621,6 +640,10 @@ def _finish(
         if progress is not None:
             # Writing is the last seconds of a long run: say so, not the last step.
             progress(f"{locale}: writing catalogs {done}/{len(by_slug)}")
+        glossary = load_glossary(settings, locale)
+        for (_ctxt, msgid), (_label, text) in drafts.items():
+            if glossary_misses(glossary, msgid, text) is not None:
+                report.glossary[locale] += 1
         if dry_run:
             for label, _text in drafts.values():
                 report.drafted[(label.split()[0], locale)] += 1

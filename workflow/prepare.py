@@ -201,6 +201,41 @@ class _Preparer:
         self.own = True
         #: The page width sync renders at (`Settings.wrap`).
         self.width = settings.width
+        #: Per locale, the last template with the glossary's lines in its
+        #: comments (`for_locale`): (template, annotated template).
+        self.annotated: dict[str, tuple[polib.POFile, polib.POFile]] = {}
+
+    def for_locale(self, pot: polib.POFile, locale: str) -> polib.POFile:
+        """The template a locale's catalog is merged from: ``pot`` itself, or,
+        when the locale's glossary has terms in its English, a copy whose
+        entries' ``#.`` comments name them (`workflow.glossary.annotate`)."""
+        from .glossary import annotate, load_glossary
+
+        glossary = load_glossary(self.settings, locale)
+        if not glossary.terms:
+            return pot
+        done = self.annotated.get(locale)
+        if done is not None and done[0] is pot:
+            return done[1]
+        notes = [annotate(e.comment, e.msgid, glossary) for e in pot]
+        if all(n == e.comment for n, e in zip(notes, pot, strict=True)):
+            result = pot
+        else:
+            result = polib.POFile(wrapwidth=pot.wrapwidth)
+            result.header = pot.header
+            result.metadata = pot.metadata
+            for entry, note in zip(pot, notes, strict=True):
+                result.append(
+                    polib.POEntry(
+                        msgid=entry.msgid,
+                        msgstr=entry.msgstr,
+                        msgctxt=entry.msgctxt,
+                        comment=note,
+                        occurrences=list(entry.occurrences),
+                    )
+                )
+        self.annotated[locale] = (pot, result)
+        return result
 
     def article(self, path: Path, own: frozenset[str] = frozenset()) -> _Prepared:
         """Parse, build, merge and render one article.
@@ -320,6 +355,8 @@ class _Preparer:
         """
         width = self.width
         self.own = True
+        plain = pot
+        pot = self.for_locale(pot, locale)
         old, self.seen = _read(path, self.kept)
         if old is None:
             if self.body is not None and self.body[0] is pot:
@@ -346,7 +383,7 @@ class _Preparer:
                 pot, text, str(path), locale, self.settings, self.cache, self.parts[1], width
             )
         if spliced is not None:
-            if spliced.current:
+            if spliced.current and not _glossary_differs(pot, plain, text, path):
                 return text, old, spliced.stats
             body = spliced.body
             text = _with_date(
@@ -354,7 +391,9 @@ class _Preparer:
             )
             return text, old, spliced.stats
         current = parse_po(text, str(path))
-        if active_keys(current) == {key_of(t) for t in pot}:
+        if active_keys(current) == {key_of(t) for t in pot} and not _glossary_differs(
+            pot, plain, text, path, current
+        ):
             # Up to date: left as its tool wrote it.  Sync's own rendering
             # when rendering it again gives its bytes.
             self.own = was_own or (self.write and format_po(current, width, self.cache) == text)
@@ -362,6 +401,35 @@ class _Preparer:
         self.own = False
         text, stats = merge_keeping_layout(pot, text, current, locale, self.settings, self.cache)
         return text, old, stats
+
+
+_GLOSSARY_LINE = "glossary: "
+
+
+def _glossary_lines(entry: polib.POEntry) -> list[str]:
+    return [line for line in entry.comment.split("\n") if line.startswith(_GLOSSARY_LINE)]
+
+
+def _glossary_differs(
+    pot: polib.POFile,
+    plain: polib.POFile,
+    text: str,
+    path: Path,
+    current: polib.POFile | None = None,
+) -> bool:
+    """Whether a catalog whose entries are the template's names other
+    glossary terms in its ``#.`` comments than the template ``pot`` (the
+    glossary's terms added to ``plain``): then its comments are brought up
+    to date, although it is otherwise left as it is."""
+    if pot is plain and f"#. {_GLOSSARY_LINE}" not in text:
+        return False
+    if current is None:
+        try:
+            current = parse_po(text, str(path))
+        except CatalogError:
+            return False
+    wanted = {key_of(t): _glossary_lines(t) for t in pot}
+    return any(wanted.get(key_of(e), []) != _glossary_lines(e) for e in current if not e.obsolete)
 
 
 def _same_entries(pot: polib.POFile, old: bytes, path: Path) -> bool:

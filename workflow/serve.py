@@ -1,4 +1,5 @@
-"""`edition serve`: the built site and the status dashboard on 127.0.0.1, for editors.
+"""`edition serve`: the built site and the status dashboard on 127.0.0.1, for
+editors, and the translators' preview (`workflow.preview`) under /preview/.
 
 The dashboard is never shown stale: before answering a request for it, the
 server asks ``refresh`` to bring it up to date (the CLI regenerates it when
@@ -19,9 +20,19 @@ from .dashboard import details_dir
 class _Handler(http.server.SimpleHTTPRequestHandler):
     dashboard: Path | None = None
     refresh: Callable[[], None] | None = None
+    #: `workflow.preview`'s folder, served under /preview/, and what renders it again.
+    preview: tuple[Path, Callable[[], None]] | None = None
 
     def translate_path(self, path: str) -> str:
         clean = path.split("?", 1)[0].split("#", 1)[0]
+        shown = self.preview
+        if shown is not None and (clean == "/preview" or clean.startswith("/preview/")):
+            folder, render = shown
+            render()
+            rest = clean[len("/preview") :].lstrip("/")
+            if any(part in ("..", "") or part.startswith(".") for part in rest.split("/")[:-1]):
+                return str(folder / ".missing")
+            return str(folder / rest)
         board = self.dashboard
         if board is not None and (clean == "/status.html" or clean.startswith("/status/")):
             refresh = type(self).refresh  # a staticmethod: the plain function
@@ -44,6 +55,7 @@ def make_server(
     dashboard: Path | None,
     port: int,
     refresh: Callable[[], None] | None = None,
+    preview: tuple[Path, Callable[[], None]] | None = None,
 ) -> http.server.ThreadingHTTPServer:
     """A server bound to 127.0.0.1 only; ``port`` 0 picks a free one.
     Raises OSError when the port cannot be had."""
@@ -54,6 +66,7 @@ def make_server(
             {
                 "dashboard": dashboard,
                 "refresh": staticmethod(refresh) if refresh is not None else None,
+                "preview": preview,
             },
         ),
         directory=str(site),
@@ -67,8 +80,9 @@ def serve(
     port: int,
     announce: Callable[[str], None],
     refresh: Callable[[], None] | None = None,
+    preview: tuple[Path, Callable[[], None]] | None = None,
 ) -> None:
-    server = make_server(site, dashboard, port, refresh)
+    server = make_server(site, dashboard, port, refresh, preview)
     host, real_port = server.server_address[:2]
     announce(f"http://{host!s}:{real_port}/")
     try:

@@ -50,6 +50,7 @@ from .config import Settings
 from .errors import EXIT_USAGE, ConfigError, WorkflowError
 from .files import atomic_write, fsync_dir, root_lock, sha256, syncfs
 from .guard import read_regular
+from .links import Available, article_link, linked_slugs, page_href
 from .poformat import read_po
 from .progress import Progress, no_progress
 from .segment import NESTING, Segment
@@ -57,8 +58,9 @@ from .status import Edition, collect
 
 #: Bumped when the page-building code changes, so old pages are re-rendered.
 # 2: translations escaped by position; 3, 4: number cells in the locale's
-# notation, typography, authors per locale, correction notes.
-RENDER_VERSION = "4"
+# notation, typography, authors per locale, correction notes; 5: links between
+# articles follow the page's language (`workflow.links`).
+RENDER_VERSION = "5"
 #: A feed carries the newest articles only, as feeds do: readers poll it often.
 FEED_ENTRIES = 50
 _SAFE_SCHEMES = ("http:", "https:", "mailto:")
@@ -350,7 +352,26 @@ class Renderer:
         """Absolute when a base URL is set; otherwise root-relative."""
         return f"{self.site['base_url']}/{path}" if self.site["base_url"] else f"/{path}"
 
-    def page(self, article: Article, locale: str) -> Page:
+    def body_html(self, body: str, locale: str, available: Available | None) -> str:
+        """The body as HTML, each link to another article pointed at the same
+        edition of it, or at the source-language one (``hreflang``) where
+        ``available`` says that edition is not published."""
+        tokens = self.md.parse(body)
+        source = self.settings.source
+        for token in tokens:
+            for child in token.children or ():
+                if child.type != "link_open":
+                    continue
+                link = article_link(str(child.attrGet("href") or ""))
+                if link is None:
+                    continue
+                href, lang = page_href(link, locale, source, available or (lambda s, loc: True))
+                child.attrSet("href", href)
+                if lang is not None:
+                    child.attrSet("hreflang", lang)
+        return str(self.md.renderer.render(tokens, self.md.options, {}))
+
+    def page(self, article: Article, locale: str, available: Available | None = None) -> Page:
         fm = article.front_matter
         period = None
         if fm.period_start and fm.period_end:
@@ -362,7 +383,7 @@ class Renderer:
             title=fm.title,
             lead=fm.lead,
             section=fm.section,
-            body_html=self.md.render(article.body),
+            body_html=self.body_html(article.body, locale, available),
             date_text=format_date(fm.date, "long", locale=locale),
             period_text=period,
             iso_date=fm.date.isoformat(),
@@ -750,17 +771,38 @@ def _plan(
     )
     report.errors.extend(status.errors)
     by_slug = {st.article.slug: st for st in status.articles}
+    # The articles the new site will have (all their editions together), for
+    # the links between articles: known before any page is rendered.
+    online = set(unchanged)
+    for slug in sources:
+        st = by_slug.get(slug)
+        if slug in previous or (st is not None and st.ready):
+            online.add(slug)
+
+    def available(slug: str, locale: str) -> bool:
+        return slug in online
+
+    def fallback(text: str) -> list[str]:
+        """The linked articles not online: links to them go to the English."""
+        return sorted(s for s in linked_slugs(text) if s not in online)
+
     plan = _Plan({"site": site_key, "articles": {}}, {loc: [] for loc in renderer.languages})
     articles: dict[str, Any] = plan.manifest["articles"]
     for done, slug in enumerate(sorted(sources)):
         progress("rendering pages", done, len(sources))
         if slug in unchanged:
-            articles[slug] = previous[slug]
-            report.reused.append(slug)
-            report.published.append(slug)
-            continue
+            try:
+                text = read_regular(sources[slug])[0].decode("utf-8", errors="replace")
+            except OSError:
+                text = ""  # read a moment ago for its key: keep what was built
+            if not text or previous[slug].get("fallback", []) == fallback(text):
+                articles[slug] = previous[slug]
+                report.reused.append(slug)
+                report.published.append(slug)
+                continue
+            # A linked article came online or went: the same pages, new links.
         st = by_slug.get(slug)
-        if st is None or not st.ready:
+        if slug not in unchanged and (st is None or not st.ready):
             if st is not None:
                 report.held[slug] = [
                     Blocker(loc, _reasons(ed)) for loc, ed in st.editions.items() if not ed.ready
@@ -768,7 +810,17 @@ def _plan(
             else:
                 report.held[slug] = [Blocker(settings.source, ["the article cannot be read"])]
             if fix is not None and slug in fix.slugs and st is not None and slug in previous:
-                _correct(settings, renderer, slug, sources[slug], keys[slug], previous, fix, plan)
+                _correct(
+                    settings,
+                    renderer,
+                    slug,
+                    sources[slug],
+                    keys[slug],
+                    previous,
+                    fix,
+                    plan,
+                    available,
+                )
                 report.held.pop(slug, None)
                 report.corrected.append(slug)
                 report.published.append(slug)
@@ -780,12 +832,13 @@ def _plan(
             continue
         article = load_article(sources[slug], settings.segment)
         page_of = {
-            loc: renderer.page(translated(article, settings, loc), loc)
+            loc: renderer.page(translated(article, settings, loc), loc, available)
             for loc in renderer.languages
         }
         for loc, page in page_of.items():
             plan.html[(slug, loc)] = renderer.article_html(page)
         articles[slug] = _manifest_entry(settings, keys[slug], article, page_of)
+        articles[slug]["fallback"] = fallback(article.text)
         report.rendered.append(slug)
         report.published.append(slug)
     progress("rendering pages", len(sources), len(sources))
@@ -804,6 +857,7 @@ def _correct(
     previous: dict[str, Any],
     fix: _Correction,
     plan: _Plan,
+    available: Available,
 ) -> None:
     """The corrected English page, and the translations as last published
     with a note; recorded under the current inputs' key, so that later
@@ -812,7 +866,7 @@ def _correct(
         raise CorrectionError("there is no live site to correct", hint="run edition publish")
     article = load_article(path, settings.segment)
     source = settings.source
-    page = renderer.page(article, source)
+    page = renderer.page(article, source, available)
     plan.html[(slug, source)] = renderer.article_html(page)
     english = f"../../{source}/{slug}/"
     for loc in settings.locales:

@@ -37,6 +37,7 @@ from .checks import (
     Finding,
     Severity,
     check_catalog,
+    check_links,
     check_structure,
     msgfmt_findings,
     word_list_path,
@@ -44,6 +45,8 @@ from .checks import (
 from .config import Settings
 from .errors import CatalogError, WorkflowError
 from .files import sha256
+from .glossary import fingerprint as glossary_fingerprint
+from .glossary import load_glossary
 from .guard import read_regular
 from .ledger import Ledger
 from .poformat import read_po
@@ -219,6 +222,7 @@ def edition_status(
     outdated: bool,
     article: Article | None = None,
     path: Path | None = None,
+    known: frozenset[str] | None = None,
 ) -> Edition:
     """Counts, words and findings of one article's catalog in one locale.
 
@@ -260,6 +264,8 @@ def edition_status(
     ed.findings = check_catalog(po, locale, settings)
     if article is not None:
         ed.findings.extend(check_structure(article, po))
+        if known is not None:
+            ed.findings.extend(check_links(article, po, known))
     if path is not None:
         # A catalog msgfmt refuses is never ready (cached with the rest, by content).
         ed.findings += msgfmt_findings(path, po, settings, locale)
@@ -271,7 +277,7 @@ def edition_status(
 # -- the warm path: results cached by content hash -------------------------------
 
 #: Bumped whenever counting or checking changes, so old results are recomputed.
-CACHE_VERSION = "7"
+CACHE_VERSION = "8"
 _STATES = {s.value: s for s in State}
 _SEVERITIES = {s.value: s for s in Severity}
 
@@ -285,7 +291,8 @@ def _fingerprint(settings: Settings, locale: str) -> str:
     except OSError:
         own = "-"
     msgfmt = "msgfmt" if shutil.which("msgfmt") else "-"
-    return f"{CACHE_VERSION}|{settings.source}|{locale}|{checks}|{spelling}|{own}|{msgfmt}"
+    terms = glossary_fingerprint(settings, locale)
+    return f"{CACHE_VERSION}|{settings.source}|{locale}|{checks}|{spelling}|{own}|{msgfmt}|{terms}"
 
 
 def _summary_json(ed: Edition, engines: dict[str, EngineStats]) -> str:
@@ -514,6 +521,8 @@ def collect(
     from .sync import sync
 
     errors: list[WorkflowError] = []
+    for locale in locales:
+        errors.extend(load_glossary(settings, locale).errors)
     stale_files: set[Path] = set()
     if paths:
         check = sync(settings, paths, check=True, all_articles=False)
@@ -531,7 +540,10 @@ def collect(
     # A read-only command never creates the ledger; no ledger, no drafts.
     has_ledger = (settings.state_dir / "drafts.sqlite").is_file()
     ledger = Ledger.for_root(settings.state_dir) if has_ledger else None
-    fingerprints = {loc: f"{_fingerprint(settings, loc)}|{has_ledger}" for loc in locales}
+    # Links to articles are checked against every article of the root.
+    known = frozenset(p.stem for p in settings.article_paths())
+    slugs = sha256("\n".join(sorted(known)).encode("utf-8"))
+    fingerprints = {loc: f"{_fingerprint(settings, loc)}|{has_ledger}|{slugs}" for loc in locales}
     try:
         for done, path in enumerate(paths):
             progress("reading articles and catalogs", done, len(paths))
@@ -577,7 +589,9 @@ def collect(
                     if article is None:
                         # Cached info (so these bytes parsed before), new edition.
                         article = _parse(data, path, settings)
-                    ed = edition_status(None, po, locale, settings, outdated, article, po_path)
+                    ed = edition_status(
+                        None, po, locale, settings, outdated, article, po_path, known
+                    )
                     stats: dict[str, EngineStats] = {}
                     if ledger is not None:
                         _post_edit(po, ledger, locale, info.slug, stats)

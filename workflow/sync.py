@@ -46,8 +46,9 @@ if TYPE_CHECKING:
 #: article is segmented again.  5, 6: number-only cells leave the catalogs and
 #: every `#.` names its heading, so every catalog is merged again.  7: a
 #: catalog left as another tool wrote it is recorded too, with a fourth field
-#: saying whether the bytes are sync's own rendering.
-STATE_VERSION = 8
+#: saying whether the bytes are sync's own rendering.  8 (main), 9: the
+#: glossary's terms in the ``#.`` comments (`workflow.glossary`).
+STATE_VERSION = 9
 #: How often a catalog that keeps changing under us is merged again.
 _RETRIES = 5
 
@@ -78,11 +79,14 @@ class SyncReport:
 
 def _fingerprint(settings: Settings) -> str:
     from . import __version__
+    from .glossary import fingerprint as glossary_fingerprint
 
     data = [__version__, str(STATE_VERSION), FORMAT_VERSION, settings.source, settings.segment]
     data.append(settings.project)
     data += [settings.team, settings.bugs_to, str(settings.wrap), settings.references]
     data += settings.locales
+    # The glossaries' terms are in the catalogs' comments.
+    data += [glossary_fingerprint(settings, loc) for loc in settings.locales]
     return sha256("\0".join(data).encode())
 
 
@@ -451,6 +455,10 @@ def sync(
         state = _State(settings)
         syncer = _Syncer(settings, check, state)
         report = syncer.report
+        from .glossary import load_glossary
+
+        for locale in settings.locales:
+            report.errors.extend(load_glossary(settings, locale).errors)
         #: Saves the new sentence splits while the last batch is committed
         #: and the state written: only a cache, it waits for nothing.
         splits_saver: Thread | None = None
