@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,22 @@ def newsroom(tmp_path: Path) -> Path:
         '[tool.edition]\nsource = "en"\nlocales = ["be", "ru"]\n', encoding="utf-8"
     )
     return root
+
+
+def screenshot(page: str, shot: Path, width: int, height: int, *flags: str) -> None:
+    """Headless Chromium's screenshot of ``page`` (a URI) into ``shot``."""
+    subprocess.run(
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            f"--window-size={width},{height}",
+            *flags,
+            f"--screenshot={shot}",
+            page,
+        ],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import shutil
 import struct
-import subprocess
 import urllib.request
 import zlib
 from pathlib import Path
@@ -18,7 +17,7 @@ from workflow.cli import main
 from workflow.poformat import format_po, read_po
 from workflow.serve import make_server
 
-from .conftest import ROOT
+from .conftest import ROOT, screenshot
 
 ARTICLE = "week-21-union-state-tax-accord"
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -153,21 +152,8 @@ def _where(png: Path) -> dict[str, list[int]]:
 
 
 def _shoot(page: Path, shot: Path) -> None:
-    subprocess.run(
-        [
-            "chromium",
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--hide-scrollbars",
-            "--force-device-scale-factor=1",
-            "--window-size=1000,1500",
-            f"--screenshot={shot}",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        timeout=120,
-        check=True,
+    screenshot(
+        page.as_uri(), shot, 1000, 1500, "--hide-scrollbars", "--force-device-scale-factor=1"
     )
 
 

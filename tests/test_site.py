@@ -22,7 +22,7 @@ from workflow.cli import main
 from workflow.poformat import format_po, read_po
 from workflow.serve import make_server
 
-from .conftest import ROOT
+from .conftest import ROOT, screenshot
 
 ARTICLE = "week-21-union-state-tax-accord"
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -350,20 +350,7 @@ def test_screenshots_on_a_phone_and_a_desktop(
     page = (newsroom / "site" / "be" / ARTICLE / "index.html").as_uri()
     for width, height in ((390, 844), (1280, 1000)):
         shot = ARTIFACTS / f"article-be-{width}.png"
-        subprocess.run(
-            [
-                "chromium",
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                f"--window-size={width},{height}",
-                f"--screenshot={shot}",
-                page,
-            ],
-            capture_output=True,
-            timeout=120,
-            check=True,
-        )
+        screenshot(page, shot, width, height)
         assert shot.read_bytes()[:4] == b"\x89PNG" and shot.stat().st_size > 20_000
         print(f"screenshot: {shot}")
 

@@ -17,7 +17,7 @@ from workflow.ledger import Draft, open_ledger
 from workflow.poformat import format_po, read_po
 from workflow.status import edit_ratio, words
 
-from .conftest import ROOT
+from .conftest import ROOT, screenshot
 
 ARTICLE = "week-47-labour-shortages"
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -168,9 +168,7 @@ def test_dashboard_in_headless_chromium(capsys: pytest.CaptureFixture[str], news
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTIFACTS / "dashboard.png"
     base = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1280,1400"]
-    subprocess.run(
-        [*base, f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120, check=True
-    )
+    screenshot(page.as_uri(), shot, 1280, 1400)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
     result = subprocess.run(
         [*base, "--enable-logging=stderr", "--v=0", "--dump-dom", page.as_uri()],
@@ -352,21 +350,7 @@ def test_dashboard_is_usable_on_a_390_px_phone(
     page = _stale_newsroom(capsys, newsroom)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTIFACTS / "dashboard-390.png"
-    subprocess.run(
-        [
-            "chromium",
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--hide-scrollbars",
-            "--window-size=390,1400",
-            f"--screenshot={shot}",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        timeout=120,
-        check=True,
-    )
+    screenshot(page.as_uri(), shot, 390, 1400, "--hide-scrollbars")
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     layout = _measure(page, _LAYOUT, 390)
     assert layout["width"] <= 400 and layout["scroll"] <= layout["width"], layout
