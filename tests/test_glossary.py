@@ -5,6 +5,7 @@ translate-toolkit (Weblate's reader and writer) understands."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -289,3 +290,49 @@ def test_drafts_are_post_checked_against_the_glossary(
     assert "Union State" in msgid and "[be] " in after[msgid].msgstr
     assert note.endswith("glossary: the draft lacks Саюзная дзяржава (Union State)")
     assert "glossary:" not in after[other.msgid].tcomment  # no term in it
+
+
+@pytest.mark.skipif(shutil.which("apertium") is None, reason="apertium is not installed")
+def test_apertium_pivot_keeps_the_house_form_of_a_term(
+    capsys: pytest.CaptureFixture[str], glossary_root: Path
+) -> None:
+    """A term in the reviewed Russian in its house form goes through apertium
+    as the Belarusian house form (apertium alone writes "Всебелорусское
+    народная зборня"); an inflected form is left to apertium."""
+    root = glossary_root
+    slug = "week-12-new-local-councils"
+    ru_path = root / "locales" / "ru" / f"{slug}.po"
+    be_path = root / "locales" / "be" / f"{slug}.po"
+    ru = read_po(ru_path)
+    (body,) = [e for e in ru if "People's Assembly" in e.msgid and e.msgctxt is None]
+    body.msgstr = "Всебелорусское народное собрание соберётся весной."
+    ru_path.write_text(format_po(ru), encoding="utf-8")
+    be = read_po(be_path)
+    for entry in be:
+        if "People's Assembly" in entry.msgid:
+            entry.msgstr = ""
+    be_path.write_text(format_po(be), encoding="utf-8")
+    (root / "pyproject.toml").write_text(
+        '[tool.edition]\nlocales = ["be", "ru"]\n[tool.edition.routes]\nbe = ["pivot:ru+apertium"]\n',
+        encoding="utf-8",
+    )
+    code, _out, err = run(capsys, "draft", "--root", str(root), "--locale", "be")
+    assert code == 0, err
+    after = {(e.msgctxt, e.msgid): e for e in read_po(be_path)}
+    drafted = after[None, body.msgid]
+    assert drafted.fuzzy and drafted.msgstr.startswith("Усебеларускі народны сход ")
+    assert "зборня" not in drafted.msgstr and "⟦" not in drafted.msgstr
+    # The lead has the genitive (Всебелорусского народного собрания): apertium's own.
+    lead = next(e for (ctxt, _m), e in after.items() if ctxt == "lead")
+    assert lead.fuzzy and lead.msgstr and "Усебеларускі народны сход" not in lead.msgstr
+
+
+def test_protect_terms_takes_whole_words_only_and_restores_the_rendering() -> None:
+    from workflow.markup import protect, protect_terms, restore
+
+    text = "Лукашенко и Лукашенковы встретились: см. `Лукашенко` и https://x.example/Лукашенко"
+    p = protect_terms(protect(text), [("Лукашенко", "Лукашэнка")])
+    assert p.text.count("Лукашенко") == 1  # inside "Лукашенковы"; code and URL were protected
+    assert restore(p.text, p) == (
+        "Лукашэнка и Лукашенковы встретились: см. `Лукашенко` и https://x.example/Лукашенко"
+    )

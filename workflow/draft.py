@@ -47,7 +47,7 @@ from .glossary import Glossary, load_glossary, renders
 from .guard import Kept, kept_count, trusted_catalog
 from .layout import rewrite_keeping_layout
 from .ledger import Draft, Ledger
-from .markup import PlaceholderError, Protected, protect, restore
+from .markup import PlaceholderError, Protected, protect, protect_terms, restore
 from .memory import DEFAULT_THRESHOLD, load_memory
 from .poformat import decode_po, parse_po, read_po
 
@@ -440,19 +440,35 @@ def _apply_step(run: _Run, step: str, locale: str, todos: list[_Todo], threshold
                 path=settings.root / "pyproject.toml",
                 hint="write pivot:LOCALE+ENGINE with another target locale, e.g. pivot:ru+apertium",
             )
-        texts: dict[int, str] = {}
+        # Apertium drafts from the sibling's reviewed text: a glossary term
+        # there in its house form (Лукашенко) goes through as the target's
+        # house form (Лукашэнка), never as the engine's guess (issue 17).
+        pivots: dict[str, str] = {}
+        target_glossary = load_glossary(settings, locale)
+        if engine_name == "apertium":
+            pivots = {t.source: t.target for t in load_glossary(settings, src).terms}
+        work: list[tuple[_Todo, str, Terms]] = []
         reviewed: dict[str, dict[Key, str]] = {}
-        for i, todo in enumerate(pending):
+        for todo in pending:
             if todo.slug not in reviewed:
                 reviewed[todo.slug] = _reviewed(settings.po_path(src, todo.slug))
             sibling = reviewed[todo.slug].get(todo.key)
             if sibling is None:
                 todo.reasons.append(f"{step}: no reviewed {src} translation")
-            else:
-                texts[i] = sibling
-        _machine(run, step, engine_name, src, locale, [(pending[i], t) for i, t in texts.items()])
+                continue
+            terms = tuple(
+                (pivots[t.source], t.target)
+                for t in target_glossary.in_source(todo.msgid)
+                if t.source in pivots
+            )
+            work.append((todo, sibling, terms))
+        _machine(run, step, engine_name, src, locale, work)
         return
-    _machine(run, step, step, settings.source, locale, [(t, t.msgid) for t in pending])
+    _machine(run, step, step, settings.source, locale, [(t, t.msgid, ()) for t in pending])
+
+
+#: Glossary terms an engine must keep: (text in the source, rendering).
+Terms = tuple[tuple[str, str], ...]
 
 
 def _machine(
@@ -461,17 +477,19 @@ def _machine(
     engine_name: str,
     source: str,
     target: str,
-    work: list[tuple[_Todo, str]],
+    work: list[tuple[_Todo, str, Terms]],
 ) -> None:
-    protected: dict[str, Protected] = {}
-    for _todo, text in work:
-        if text not in protected:
-            protected[text] = protect(text)
+    """Draft each todo from its text through the engine; ``Terms`` are
+    (text, rendering) pairs kept from the engine (`markup.protect_terms`)."""
+    protected: dict[tuple[str, Terms], Protected] = {}
+    for _todo, text, terms in work:
+        if (text, terms) not in protected:
+            protected[text, terms] = protect_terms(protect(text), terms)
     results, failed = run.translate(
-        engine_name, [p.text for p in protected.values()], source, target
+        engine_name, list(dict.fromkeys(p.text for p in protected.values())), source, target
     )
-    for todo, text in work:
-        p = protected[text]
+    for todo, text, terms in work:
+        p = protected[text, terms]
         if p.text in results:
             try:
                 todo.result = (label, restore(results[p.text], p))

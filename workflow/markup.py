@@ -14,6 +14,7 @@ markers around them are protected (``[`` ``](https://...)``, ``**``).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 _TOKEN = "⟦{}⟧"
@@ -55,6 +56,25 @@ def protect(text: str) -> Protected:
         return _TOKEN.format(len(pieces) - 1)
 
     return Protected(_PROTECT.sub(swap, text), tuple(pieces))
+
+
+def protect_terms(protected: Protected, terms: Sequence[tuple[str, str]]) -> Protected:
+    """``protected`` with each whole-word occurrence of a term's text (the
+    first of a pair) also behind a placeholder, restored as the second: a
+    glossary term an engine must not translate (`workflow.draft`)."""
+    pieces = list(protected.pieces)
+    text = protected.text
+
+    def swap(rendering: str) -> Callable[[re.Match[str]], str]:
+        def put(_match: re.Match[str]) -> str:
+            pieces.append(rendering)
+            return _TOKEN.format(len(pieces) - 1)
+
+        return put
+
+    for found, rendering in terms:
+        text = re.sub(rf"(?<!\w){re.escape(found)}(?!\w)", swap(rendering), text)
+    return Protected(text, tuple(pieces))
 
 
 def restore(draft: str, protected: Protected) -> str:
