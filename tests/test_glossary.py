@@ -8,6 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
+import polib
 import pytest
 from translate.storage import tbx
 
@@ -318,7 +319,9 @@ def test_apertium_pivot_keeps_the_house_form_of_a_term(
     )
     code, _out, err = run(capsys, "draft", "--root", str(root), "--locale", "be")
     assert code == 0, err
-    after = {(e.msgctxt, e.msgid): e for e in read_po(be_path)}
+    after: dict[tuple[str | None, str], polib.POEntry] = {
+        (e.msgctxt, e.msgid): e for e in read_po(be_path)
+    }
     drafted = after[None, body.msgid]
     assert drafted.fuzzy and drafted.msgstr.startswith("Усебеларускі народны сход ")
     assert "зборня" not in drafted.msgstr and "⟦" not in drafted.msgstr
