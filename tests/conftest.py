@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -58,3 +59,17 @@ def screenshot(page: str, shot: Path, width: int, height: int, *flags: str) -> N
         timeout=120,
         check=True,
     )
+
+
+class EchoEngine:
+    """A fake engine: every text comes back in angle brackets."""
+
+    name = "fake"
+    max_concurrency = 1
+    batch_size = 100
+
+    def supports(self, source: str, target: str) -> bool:
+        return True
+
+    def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
+        return [f"<{t}>" for t in texts]

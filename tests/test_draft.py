@@ -22,6 +22,7 @@ from workflow.memory import Memory
 from workflow.poformat import format_po, read_po
 
 from .conftest import ROOT
+from .conftest import EchoEngine as _Echo
 
 __all__ = ["libre_server"]
 A = "week-21-union-state-tax-accord"
@@ -187,20 +188,6 @@ def test_retries_on_429_and_falls_through_when_an_engine_fails_for_good(
     assert "libre" in report["dropped_engines"]
     assert report["drafted"] == {"memory": {"ru": 3}}
     assert all(entries(po)[(None, m)].tcomment == "draft: memory" for m in emptied)
-
-
-class _Echo:
-    """A fake engine: every text comes back in angle brackets."""
-
-    name = "fake"
-    max_concurrency = 1
-    batch_size = 100
-
-    def supports(self, source: str, target: str) -> bool:
-        return True
-
-    def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
-        return [f"<{t}>" for t in texts]
 
 
 class _Saving(_Echo):

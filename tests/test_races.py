@@ -16,7 +16,6 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 import polib
@@ -29,6 +28,7 @@ from workflow.errors import WorkflowError
 from workflow.sync import sync
 
 from .conftest import ROOT
+from .conftest import EchoEngine as _Echo
 
 A = "week-12-new-local-councils"
 ROUNDS = 30
@@ -66,18 +66,6 @@ WRITER = textwrap.dedent(
         time.sleep(random.uniform(0, 0.06))
     """
 )
-
-
-class _Echo:
-    name = "fake"
-    max_concurrency = 1
-    batch_size = 100
-
-    def supports(self, source: str, target: str) -> bool:
-        return True
-
-    def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
-        return [f"<{t}>" for t in texts]
 
 
 def _reviewed(path: Path) -> dict[str, str]:
