@@ -21,10 +21,10 @@ from .config import load_settings as _load_settings
 from .errors import ArticleError, ConfigError, RootError, WorkflowError
 
 if TYPE_CHECKING:
-    from .status import Edition, Report
+    import threading
 
-if TYPE_CHECKING:
     from .article import Article
+    from .status import Edition, Report
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -514,7 +514,7 @@ def port_number(text: str) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import threading
 
-    from .dashboard import newest_change, write_dashboard
+    from .dashboard import write_dashboard
     from .serve import serve
     from .status import collect
 
@@ -524,43 +524,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise WorkflowError("no site has been built yet", path=out, hint="run edition publish")
     dashboard = settings.state_dir / "status.html"
     lock = threading.Lock()
-    seen: list[tuple[int, int]] = []
-
-    def refresh() -> None:
-        """Write the dashboard again when anything it shows has changed."""
-        with lock:
-            files = [
-                *settings.article_paths(),
-                *settings.locales_dir.glob("*/*.po"),
-                *settings.locales_dir.glob("*/words.txt"),
-                *settings.locales_dir.glob("*/glossary.*"),
-                settings.root / "pyproject.toml",
-            ]
-            mark = (len(files), newest_change(files))
-            if seen and seen[-1] == mark and dashboard.is_file():
-                return
-            report = collect(settings, settings.article_paths(), settings.locales)
-            write_dashboard(dashboard, report)
-            seen.append(mark)
-
-    refresh()  # fresh from the start, never one left by an earlier run
     from .preview import default_out, preview
 
-    shown: list[tuple[int, int]] = []
-
-    def refresh_preview() -> None:
-        """Render the preview again when an article, catalog or setting changed."""
-        with lock:
-            files = [
+    def catalogs_and_articles(*extra: str) -> Callable[[], list[Path]]:
+        def inputs() -> list[Path]:
+            return [
                 *settings.article_paths(),
                 *settings.locales_dir.glob("*/*.po"),
+                *(p for pattern in extra for p in settings.locales_dir.glob(pattern)),
                 settings.root / "pyproject.toml",
             ]
-            mark = (len(files), newest_change(files))
-            if shown and shown[-1] == mark and (default_out(settings) / "index.html").is_file():
-                return
-            preview(settings, settings.article_paths(), settings.locales)
-            shown.append(mark)
+
+        return inputs
+
+    def build_dashboard() -> None:
+        write_dashboard(dashboard, collect(settings, settings.article_paths(), settings.locales))
+
+    def build_preview() -> None:
+        preview(settings, settings.article_paths(), settings.locales)
+
+    # The dashboard also shows spelling (word lists) and glossary findings.
+    refresh = _rebuilt_when_changed(
+        lock, catalogs_and_articles("*/words.txt", "*/glossary.*"), dashboard, build_dashboard
+    )
+    refresh()  # fresh from the start, never one left by an earlier run
+    refresh_preview = _rebuilt_when_changed(
+        lock, catalogs_and_articles(), default_out(settings) / "index.html", build_preview
+    )
 
     try:
         serve(
@@ -582,6 +572,30 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
         return errors.EXIT_USAGE
     return errors.EXIT_OK
+
+
+def _rebuilt_when_changed(
+    lock: threading.Lock,
+    inputs: Callable[[], list[Path]],
+    output: Path,
+    build: Callable[[], None],
+) -> Callable[[], None]:
+    """A function that runs ``build`` when one of ``inputs()`` was added,
+    removed or modified since its last run, or ``output`` is missing."""
+    from .dashboard import newest_change
+
+    last: list[tuple[int, int]] = []
+
+    def refresh() -> None:
+        with lock:
+            files = inputs()
+            mark = (len(files), newest_change(files))
+            if last == [mark] and output.is_file():
+                return
+            build()
+            last[:] = [mark]
+
+    return refresh
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
